@@ -6,7 +6,7 @@ set -euo pipefail
 # Build: compiler, libraries, BPF tooling. Test peers: perf, bpftrace, llvm-symbolizer,
 # libc6-dbg (names Debian libc internals), chromium (browser test of the SVG), xmllint.
 pkgs=(
-  make gcc clang llvm pkg-config bpftool
+  make gcc g++ clang llvm pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev libcmocka-dev
   linux-perf bpftrace libc6-dbg binutils elfutils xz-utils
   chromium libxml2-utils perl
