@@ -9,7 +9,7 @@ pkgs=(
   make gcc g++ clang llvm pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev libcmocka-dev
   linux-perf bpftrace libc6-dbg binutils elfutils xz-utils
-  chromium libxml2-utils perl
+  chromium libxml2-utils perl golang-go
 )
 
 missing=()
