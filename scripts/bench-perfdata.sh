@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Benchmark: `scorch fold FILE.data` against `perf script | stackcollapse-perf.pl` and `perf script`
+# alone, CPU time measured in one run on real perf.data files recorded here with real perf:
+#   fp.data    -g (frame pointers) of a 2-thread C++ workload, 26 s of CPU at 4999 Hz: ~130k samples
+#   dwarf.data --call-graph dwarf of the same workload built without frame pointers, 20 s at 999 Hz
+# Files are cached under build/bench/perfdata/ (delete them to re-record). Needs root and perf.
+# stackcollapse-perf.pl runs only if FLAMEGRAPH_DIR points at a FlameGraph checkout.
+# Goals (issue 4): >= 20x less CPU than perf script | stackcollapse-perf.pl, >= 4x less than perf
+# script alone, >= 70x less than perf script on the DWARF file (perf resolves inlines with addr2line).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+SCORCH=${SCORCH:-$BUILD/scorch}
+B=$BUILD/bench/perfdata
+mkdir -p "$B"
+command -v perf >/dev/null || { echo "bench-perfdata: perf not installed (linux-perf)"; exit 1; }
+command -v g++ >/dev/null || { echo "bench-perfdata: g++ not installed"; exit 1; }
+[ -x "$SCORCH" ] || make --no-print-directory "$SCORCH" >/dev/null
+
+# The workload (C++, two threads): std::regex over generated log lines, std::map / unordered_map
+# counting, std::sort, snprintf and qsort in libc, a recursive merge sort. Stacks are deep, cross
+# libc and libstdc++, and -O2 inlines a lot (so DWARF callchains carry inline frames). It runs for a
+# given amount of CPU time, so a busy machine still yields the same number of samples.
+cat > "$B/workload.cpp.new" <<'EOF'
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <regex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+static double cpu_now()
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
+}
+__attribute__((noinline)) static void merge_sort(long *v, long *tmp, size_t n)
+{
+	if (n < 32) {
+		qsort(v, n, sizeof(*v), cmp_long);
+		return;
+	}
+	merge_sort(v, tmp, n / 2);
+	merge_sort(v + n / 2, tmp, n - n / 2);
+	std::merge(v, v + n / 2, v + n / 2, v + n, tmp);
+	std::copy(tmp, tmp + n, v);
+}
+__attribute__((noinline)) static long parse_logs(unsigned &seed, const std::regex &re)
+{
+	std::map<std::string, int> counts;
+	std::unordered_map<std::string, std::vector<int>> index;
+	std::vector<std::string> lines;
+	for (int i = 0; i < 1000; i++) {
+		char buf[128];
+		seed = seed * 1103515245 + 12345;
+		snprintf(buf, sizeof buf, "user%c%c_%u@host%c.%s GET /item/%u", 'a' + seed % 26, 'a' + (seed >> 8) % 26,
+			 seed % 1000, 'a' + (seed >> 16) % 26, (seed >> 4) % 3 == 0 ? "com" : (seed >> 4) % 3 == 1 ? "org" : "net",
+			 seed);
+		lines.emplace_back(buf);
+	}
+	for (auto &l : lines) {
+		std::smatch m;
+		if (std::regex_search(l, m, re)) {
+			counts[m[3].str()]++;
+			index[m[1].str()].push_back((int)m[2].str().size());
+		}
+	}
+	std::sort(lines.begin(), lines.end());
+	return (long)counts.size() + (long)index.size();
+}
+static void work(double cpu_secs, unsigned seed, long *sink)
+{
+	std::regex re("([a-z]+)_([0-9]+)@([a-z]+)\\.(com|org|net)");
+	std::vector<long> v(1 << 15), tmp(v.size());
+	while (cpu_now() < cpu_secs) {
+		*sink += parse_logs(seed, re);
+		for (auto &x : v)
+			x = (long)(seed = seed * 1103515245 + 12345);
+		merge_sort(v.data(), tmp.data(), v.size());
+	}
+}
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 10;
+	long a = 0, b = 0;
+	std::thread t(work, secs, 1u, &a);
+	work(secs, 2u, &b);
+	t.join();
+	printf("%ld\n", a + b);
+	return 0;
+}
+EOF
+cmp -s "$B/workload.cpp.new" "$B/workload.cpp" 2>/dev/null || mv "$B/workload.cpp.new" "$B/workload.cpp"
+rm -f "$B/workload.cpp.new"
+
+record() { # NAME CPU-SECONDS CFLAGS PERF-OPTS...
+	local name=$1 secs=$2 cflags=$3
+	shift 3
+	if [ ! -s "$B/$name.data" ] || [ "$B/workload.cpp" -nt "$B/$name.data" ]; then
+		echo "recording $B/$name.data (perf record $*, ${secs}s of CPU)..."
+		g++ -O2 -g $cflags -pthread -o "$B/workload_$name" "$B/workload.cpp"
+		perf record -q "$@" -o "$B/$name.data" -- "$B/workload_$name" "$secs" > /dev/null 2>&1
+	fi
+}
+record fp "${BENCH_FP_SECONDS:-26}" "-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer" -F 4999 -g
+record dwarf "${BENCH_DWARF_SECONDS:-20}" "-fomit-frame-pointer" -F 999 --call-graph dwarf,8192
+
+# cpu CMD: CPU seconds of a shell command line and of every process it starts (perf script's
+# addr2line helpers too, which perf never waits for, so rusage would miss them): perf stat's
+# task-clock counts the whole tree. The best of BENCH_RUNS runs (default 3): the machine is shared.
+cpu() {
+	local best="" v
+	for _ in $(seq "${BENCH_RUNS:-3}"); do
+		perf stat -x, -e task-clock -o "$B/stat.txt" -- bash -c "$1 > /dev/null 2>&1" || { echo "FAILED: $1" >&2; return 1; }
+		v=$(awk -F, '/task-clock/ {printf "%.3f", $1 / 1000}' "$B/stat.txt")
+		best=$(awk -v a="$best" -v b="$v" 'BEGIN {print (a == "" || b < a) ? b : a}')
+	done
+	echo "$best"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}'; }
+
+nsamples=$(perf script -i "$B/fp.data" -F tid 2>/dev/null | wc -l)
+echo "fp.data: $nsamples samples, $(du -h "$B/fp.data" | cut -f1)"
+t_scorch=$(cpu "'$SCORCH' fold '$B/fp.data'")
+t_script=$(cpu "perf script -i '$B/fp.data'")
+echo "  scorch fold                          ${t_scorch}s CPU"
+echo "  perf script                          ${t_script}s CPU   $(ratio "$t_script" "$t_scorch")x scorch (goal >= 4x)"
+if [ -n "${FLAMEGRAPH_DIR:-}" ] && [ -f "$FLAMEGRAPH_DIR/stackcollapse-perf.pl" ]; then
+	t_pipe=$(cpu "perf script -i '$B/fp.data' | perl '$FLAMEGRAPH_DIR/stackcollapse-perf.pl'")
+	echo "  perf script | stackcollapse-perf.pl  ${t_pipe}s CPU   $(ratio "$t_pipe" "$t_scorch")x scorch (goal >= 20x)"
+	perf script -i "$B/fp.data" 2>/dev/null | perl "$FLAMEGRAPH_DIR/stackcollapse-perf.pl" > "$B/fp.stackcollapse" 2>/dev/null
+	"$SCORCH" fold "$B/fp.data" > "$B/fp.scorch" 2>/dev/null
+	same=$(awk 'NR == FNR {c = $NF; $NF = ""; w[$0] = c; t += c; next} {c = $NF; $NF = ""; if ($0 in w) s += (c < w[$0] ? c : w[$0])} END {printf "%.4f", t ? s / t : 0}' "$B/fp.stackcollapse" "$B/fp.scorch")
+	echo "  share of the weight on stacks identical to stackcollapse-perf.pl's: $same"
+else
+	echo "  perf script | stackcollapse-perf.pl  skipped: set FLAMEGRAPH_DIR to a FlameGraph checkout"
+fi
+
+nd=$(perf script -i "$B/dwarf.data" -F tid 2>/dev/null | wc -l)
+echo "dwarf.data: $nd samples, $(du -h "$B/dwarf.data" | cut -f1)"
+t_dscorch=$(cpu "'$SCORCH' fold '$B/dwarf.data'")
+t_dscript=$(cpu "perf script -i '$B/dwarf.data'")
+t_dnoinl=$(cpu "perf script --no-inline -i '$B/dwarf.data'")
+echo "  scorch fold (inline frames on)       ${t_dscorch}s CPU"
+echo "  perf script (inline frames on)       ${t_dscript}s CPU   $(ratio "$t_dscript" "$t_dscorch")x scorch (goal >= 70x)"
+echo "  perf script --no-inline              ${t_dnoinl}s CPU   $(ratio "$t_dnoinl" "$t_dscorch")x scorch"
