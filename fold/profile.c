@@ -188,6 +188,15 @@ struct value_type profile_value_type(const struct profile *p, size_t index)
 	return index < p->ntypes ? p->types[index] : none;
 }
 
+/* Sums of input-controlled values must not overflow (UB); they pin at the int64 limits. */
+static int64_t add_saturated(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 struct stack_key {
 	const uint32_t *frames;
 	size_t depth;
@@ -235,7 +244,7 @@ int profile_add_stack(struct profile *p, const uint32_t *frames, size_t depth, c
 	}
 	int64_t *v = p->values + (size_t)id * p->ntypes;
 	for (size_t i = 0; i < p->ntypes; i++)
-		v[i] += values[i];
+		v[i] = add_saturated(v[i], values[i]);
 	return (int)id;
 }
 
@@ -269,7 +278,7 @@ int64_t profile_total(const struct profile *p, size_t index)
 	if (index >= p->ntypes)
 		return 0;
 	for (uint32_t i = 0; i < p->nstacks; i++)
-		sum += p->values[(size_t)i * p->ntypes + index];
+		sum = add_saturated(sum, p->values[(size_t)i * p->ntypes + index]);
 	return sum;
 }
 

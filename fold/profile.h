@@ -80,7 +80,8 @@ struct value_type profile_value_type(const struct profile *p, size_t index);
 /*
  * Add `values` (profile_value_count() entries) to the stack of `depth` frame ids
  * `frames` (root first), creating it if new. Identical stacks aggregate, so
- * memory grows with unique stacks, not with samples. Returns the stack id or
+ * memory grows with unique stacks, not with samples; sums saturate at the int64
+ * limits rather than overflow. Returns the stack id or
  * -ENOMEM, -EINVAL (no value types).
  */
 int profile_add_stack(struct profile *p, const uint32_t *frames, size_t depth, const int64_t *values);
