@@ -132,6 +132,12 @@ sub stacks_text {
 			$best{$name} = [ $count, $depth ] if !exists $best{$name} || $count > $best{$name}[0];
 			next;
 		}
+		# An empty stack (sampled while the process exits, so no user frames) is a race, not a
+		# difference: either tool may catch one.
+		if ($in[$i] =~ /^@[A-Za-z0-9_]*\[\]: \d+$/) {
+			$i++;
+			next;
+		}
 		push @out, shape($in[$i++]);
 	}
 	return map { /^\0(.*)$/ ? "MAP $1 entries>0 hottest-depth=$best{$1}[1]" : $_ } @out;
