@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(
   make gcc g++ clang llvm pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev libcmocka-dev
-  linux-perf bpftrace libc6-dbg binutils elfutils xz-utils
+  linux-perf bpftrace libc6-dbg binutils elfutils xz-utils libbpf-tools
   chromium libxml2-utils perl golang-go
 )
 

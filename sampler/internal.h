@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared inside sampler/: BPF object plumbing, the image table and the readout into a profile. */
+#ifndef SCORCH_SAMPLER_INTERNAL_H
+#define SCORCH_SAMPLER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/htab.h"
+#include "sampler/sampler.h"
+#include "sampler/shared.h"
+
+struct bpf_object;
+struct bpf_program;
+struct bpf_link;
+struct profile;
+struct errbuf;
+struct symbolizer;
+
+/* ---- maps shared by every BPF object of a recording (bpfobj.c) --------------------------------- */
+
+enum shared_map {
+	SHARED_TARGETS_TGID,
+	SHARED_TARGETS_TID,
+	SHARED_CGROUP,
+	SHARED_CPUS,
+	SHARED_IMAGES,
+	SHARED_EVENTS,
+	SHARED_MAP_COUNT
+};
+
+/* Map sizes, from the options (see sampler_sizes()). */
+struct sampler_sizes {
+	uint32_t targets_tgid, targets_tid, cpus, images;
+	uint32_t stacks, stacks_big, counts; /* per sampling object */
+	uint32_t offcpu_start, wakers;  /* off-CPU only */
+};
+
+/* fds of the shared maps (owned dups), -1 until the first object created them. */
+struct shared_maps {
+	int fd[SHARED_MAP_COUNT];
+};
+
+void shared_maps_init(struct shared_maps *sm);
+void shared_maps_release(struct shared_maps *sm);
+/*
+ * Before loading `obj`: size its maps from `sz`, and make its shared maps
+ * reuse those already created. Returns 0 or a negative errno with `err` filled.
+ */
+int shared_maps_prepare(struct bpf_object *obj, struct shared_maps *sm, const struct sampler_sizes *sz,
+			struct errbuf *err);
+/* After loading `obj`: keep dups of the shared maps it created. Returns 0 or a negative errno. */
+int shared_maps_collect(struct bpf_object *obj, struct shared_maps *sm, struct errbuf *err);
+
+/*
+ * Load `obj`, explaining a failure: permissions (need root or
+ * CAP_BPF+CAP_PERFMON), no BTF, a verifier rejection (with -v for its log).
+ * `what` names the object ("on-CPU sampler"). Returns 0 or a negative errno.
+ */
+int bpfobj_load(struct bpf_object *obj, const char *what, struct errbuf *err);
+/* Attach every loaded tracing program of `obj`, appending the links to *links (grown). */
+int bpfobj_attach_tracing(struct bpf_object *obj, struct bpf_link ***links, size_t *nlinks, struct errbuf *err);
+void bpfobj_destroy_links(struct bpf_link **links, size_t n);
+/* Sum the per-CPU `stats` map of `obj` into `out[STAT_COUNT]`. */
+void bpfobj_add_stats(struct bpf_object *obj, uint64_t *out);
+/* Add the run time and count of every loaded program of `obj` (kernel.bpf_stats_enabled). */
+void bpfobj_add_run_stats(struct bpf_object *obj, uint64_t *run_ns, uint64_t *run_cnt);
+/* Read stack `id` from the small (`fd`) or big (`fd_big`) stack map into `st`. Returns 0 or -ENOENT. */
+int stack_map_read(int fd, int fd_big, uint64_t id, struct sampler_stack *st);
+
+/* Stacks read from a stack map, each once however many keys share it. */
+struct stack_cache {
+	uint64_t *ids;
+	struct sampler_stack **stacks; /* NULL entries: id not in the map */
+	size_t count, cap;
+	struct htab index;
+	int fd, fd_big; /* borrowed */
+};
+/* A cache over the stack maps `stacks` and `stacks_big` of `obj`. */
+void stack_cache_init(struct stack_cache *c, struct bpf_object *obj);
+void stack_cache_release(struct stack_cache *c);
+/*
+ * Stack `id` into *out (borrowed until stack_cache_release(); NULL for id 0).
+ * Returns 0, -ENOENT when the map has no such stack (*out NULL), or -ENOMEM.
+ */
+int stack_cache_get(struct stack_cache *c, uint64_t id, const struct sampler_stack **out);
+
+/* ---- images: which symbolizer address space names (tgid, gen) (images.c) ---------------------- */
+
+struct image {
+	uint32_t tgid;
+	uint64_t gen;
+	int sym_pid;      /* the symbolizer's address space: tgid, or an alias for an older image */
+	bool current;     /* the process's latest image */
+	bool dead;        /* the process exited */
+	uint64_t resnap_ns; /* CLOCK_MONOTONIC time of a second snapshot, 0 = none due */
+};
+
+struct image_table {
+	struct image *items;
+	size_t count, cap;
+	struct htab by_key;   /* (tgid, gen) */
+	struct htab by_tgid;  /* tgid -> its current image */
+	int next_alias;
+	struct symbolizer *sym; /* borrowed */
+	/*
+	 * Has `tgid` exited? Called after a re-snapshot: a process that exits
+	 * while /proc/PID/maps is read leaves an empty or partial snapshot,
+	 * which must not replace a good earlier one.
+	 */
+	bool (*exited)(void *arg, uint32_t tgid);
+	void *exited_arg;
+	uint64_t snapshots, snapshot_failures;
+};
+
+void image_table_init(struct image_table *t, struct symbolizer *sym);
+void image_table_release(struct image_table *t);
+/* A first sample of (tgid, gen): alias the previous image of tgid if any, snapshot the maps. */
+int image_table_new_image(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t now_ns);
+/* The process exited: its images stay (for names), no more snapshots. */
+void image_table_exit(struct image_table *t, uint32_t tgid);
+/* Take the second snapshots that are due at `now_ns`. */
+void image_table_resnap_due(struct image_table *t, uint64_t now_ns);
+/* Snapshot once more every current image whose process still lives (end of recording). */
+void image_table_resnap_live(struct image_table *t);
+/* The symbolizer pid for (tgid, gen): the image's address space, else tgid itself. */
+int image_table_sym_pid(struct image_table *t, uint32_t tgid, uint64_t gen);
+
+/* ---- readout: raw stacks into a profile (readout.c) -------------------------------------------- */
+
+/* One aggregated record from a counts map, stacks leaf first as the kernel gives them. */
+struct raw_part {
+	uint32_t tgid, tid;
+	uint64_t gen;
+	const char *comm;          /* up to SAMPLER_COMM_LEN bytes, maybe not NUL-terminated */
+	const struct sampler_stack *kstack; /* NULL = none */
+	const struct sampler_stack *ustack; /* NULL = none */
+	uint64_t ufix;             /* a caller the frame-pointer walk skipped, inserted above the leaf; 0 = none */
+	uint32_t flags;            /* SAMPLE_* */
+};
+
+struct raw_sample {
+	struct raw_part task;
+	struct raw_part waker;     /* when has_waker */
+	bool has_waker;
+	bool offcpu;               /* kernel stacks start in the tracepoint machinery: strip it */
+	uint32_t cpu;              /* with per-CPU keys */
+	bool has_cpu;
+	size_t value_index;
+	int64_t value;
+	bool value_ns;             /* value is a time in ns: sampler_read_opts.value_unit_ns applies */
+	uint64_t count;            /* samples or intervals aggregated in this record */
+};
+
+struct readout;
+
+/*
+ * A readout adding to `p` (borrowed), naming frames with `sym` and `images`.
+ * With `sum_index` >= 0, every value is also added to that value type (the
+ * "wall" total of on- and off-CPU time). NULL on ENOMEM.
+ */
+struct readout *readout_new(struct profile *p, struct symbolizer *sym, struct image_table *images,
+			    const struct sampler_read_opts *ro, int sum_index);
+/* Add one record. Returns 0 or -ENOMEM. */
+int readout_add(struct readout *r, const struct raw_sample *rs);
+/* Samples or intervals (raw_sample.count) that carried a [lost stack] frame so far. */
+uint64_t readout_lost_stacks(const struct readout *r);
+void readout_free(struct readout *r);
+
+/* ---- loaders ------------------------------------------------------------------------------------ */
+
+struct oncpu;
+int oncpu_load(struct oncpu **out, const struct sampler_opts *o, struct shared_maps *sm,
+	       const struct sampler_sizes *sz, struct errbuf *err);
+/* Open a cpu-clock event at `freq` Hz on each CPU and attach. Returns 0 or a negative errno. */
+int oncpu_attach(struct oncpu *on, unsigned freq, const int *cpus, size_t ncpus, struct errbuf *err);
+void oncpu_detach(struct oncpu *on);
+/* Feed every count to `r`; `value_scale` multiplies counts (period in ns for wall mode). */
+int oncpu_read(struct oncpu *on, struct readout *r, size_t value_index, int64_t value_scale, struct errbuf *err);
+struct bpf_object *oncpu_object(const struct oncpu *on);
+/* CLOCK_MONOTONIC ns of the first sample recorded, 0 if none yet. */
+uint64_t oncpu_first_sample_ns(const struct oncpu *on);
+void oncpu_free(struct oncpu *on);
+
+struct offcpu;
+int offcpu_load(struct offcpu **out, const struct sampler_opts *o, struct shared_maps *sm,
+		const struct sampler_sizes *sz, struct errbuf *err);
+int offcpu_attach(struct offcpu *off, struct errbuf *err);
+void offcpu_detach(struct offcpu *off);
+int offcpu_read(struct offcpu *off, struct readout *r, size_t value_index, struct errbuf *err);
+struct bpf_object *offcpu_object(const struct offcpu *off);
+void offcpu_free(struct offcpu *off);
+
+struct procs;
+/* Load and attach the process-event programs (fork, exec, exit). `exec_pid` > 0: start recording it at exec. */
+int procs_start(struct procs **out, const struct sampler_opts *o, struct shared_maps *sm,
+		const struct sampler_sizes *sz, uint32_t filter, struct errbuf *err);
+struct bpf_object *procs_object(const struct procs *pr);
+void procs_free(struct procs *pr);
+
+/* The FILTER_* flags the options ask for. */
+uint32_t sampler_filter_flags(const struct sampler_opts *o);
+
+/* Monotonic clock in ns (the clock of bpf_ktime_get_ns()). */
+uint64_t sampler_now_ns(void);
+
+#endif

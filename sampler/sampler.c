@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: Apache-2.0
+/* A recording: check options, load and attach the BPF objects, follow process events, read into a profile. */
+#include "sampler/sampler.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fold/profile.h"
+#include "lib/err.h"
+#include "lib/hash.h"
+#include "sampler/internal.h"
+#include "sampler/target.h"
+#include "symbolize/symbolize.h"
+
+/* How often sampler_poll() checks that targets still live, in case an exit event was lost. */
+#define LIVENESS_CHECK_NS (250ull * 1000 * 1000)
+
+struct target {
+	uint32_t id;
+	bool thread; /* a -t thread rather than a process */
+	bool dead;
+};
+
+struct sampler {
+	struct sampler_opts o;
+	pid_t *pids, *tids;
+	int *cpus;
+	size_t ncpus;
+	int cgroup_fd;
+	uint32_t filter;
+	struct sampler_sizes sz;
+	struct shared_maps sm;
+	struct oncpu *on;
+	struct offcpu *off;
+	struct procs *pr;
+	struct ring_buffer *rb;
+	struct image_table images;
+
+	struct target *targets;
+	size_t ntargets, targets_cap, live;
+	struct htab target_index;
+	bool track_targets; /* end when every target is gone */
+
+	bool attached, detached;
+	uint64_t attach_ns, detach_ns, first_sample_ns, next_liveness_ns;
+	uint64_t lost_stacks;
+	bool read_done;
+};
+
+uint32_t sampler_filter_flags(const struct sampler_opts *o)
+{
+	uint32_t f = 0;
+	if (o->npids || o->exec_pid > 0)
+		f |= FILTER_TGID;
+	if (o->ntids)
+		f |= FILTER_TID;
+	if (o->cgroup)
+		f |= FILTER_CGROUP;
+	if (o->ncpus)
+		f |= FILTER_CPU;
+	return f;
+}
+
+/* ---- targets ------------------------------------------------------------------------------------ */
+
+static bool target_eq(uint32_t id, const void *key, void *arg)
+{
+	const struct sampler *s = arg;
+	const struct target *k = key;
+	return s->targets[id].id == k->id && s->targets[id].thread == k->thread;
+}
+
+static uint64_t target_hash(uint32_t id, bool thread)
+{
+	return hash_u64((uint64_t)id << 1 | thread);
+}
+
+static struct target *target_find(struct sampler *s, uint32_t id, bool thread)
+{
+	struct target k = { .id = id, .thread = thread };
+	uint32_t i = htab_find(&s->target_index, target_hash(id, thread), target_eq, &k, s);
+	return i == HTAB_NONE ? NULL : &s->targets[i];
+}
+
+static int target_add(struct sampler *s, uint32_t id, bool thread)
+{
+	struct target *t = target_find(s, id, thread);
+	if (t) {
+		if (t->dead) {
+			t->dead = false; /* a reused pid made a target again by a fork */
+			s->live++;
+		}
+		return 0;
+	}
+	if (s->ntargets == s->targets_cap) {
+		size_t ncap = s->targets_cap ? s->targets_cap * 2 : 16;
+		struct target *g = realloc(s->targets, ncap * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		s->targets = g;
+		s->targets_cap = ncap;
+	}
+	if (htab_insert(&s->target_index, target_hash(id, thread), (uint32_t)s->ntargets))
+		return -ENOMEM;
+	s->targets[s->ntargets++] = (struct target){ .id = id, .thread = thread };
+	s->live++;
+	return 0;
+}
+
+static void target_gone(struct sampler *s, uint32_t id, bool thread)
+{
+	struct target *t = target_find(s, id, thread);
+	if (t && !t->dead) {
+		t->dead = true;
+		s->live--;
+	}
+}
+
+static void check_liveness(struct sampler *s)
+{
+	for (size_t i = 0; i < s->ntargets; i++) {
+		struct target *t = &s->targets[i];
+		if (!t->dead && !target_alive((pid_t)t->id)) {
+			t->dead = true;
+			s->live--;
+		}
+	}
+}
+
+/* ---- process events ----------------------------------------------------------------------------- */
+
+/*
+ * Tell the samplers where the executable's code of image (tgid, gen) lies,
+ * for the repair of callers skipped above library leaves. The entry is
+ * rewritten only while it still holds this generation (an exec may have
+ * replaced it meanwhile).
+ */
+static void image_set_code_range(struct sampler *s, uint32_t tgid, uint64_t gen)
+{
+	struct sampler_image im;
+	uint64_t lo, hi;
+	int fd = s->sm.fd[SHARED_IMAGES];
+	if (fd < 0 || target_code_range((pid_t)tgid, &lo, &hi))
+		return;
+	im.text_lo = lo;
+	im.text_hi = hi;
+	struct sampler_image cur;
+	if (bpf_map_lookup_elem(fd, &tgid, &cur) || cur.gen != gen)
+		return;
+	im.gen = gen;
+	bpf_map_update_elem(fd, &tgid, &im, BPF_EXIST);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct sampler *s = ctx;
+	struct sampler_event ev;
+	if (len < sizeof(ev))
+		return 0;
+	memcpy(&ev, data, sizeof(ev));
+	switch (ev.type) {
+	case EVENT_NEW_IMAGE:
+		if (!s->first_sample_ns || ev.ts < s->first_sample_ns)
+			s->first_sample_ns = ev.ts;
+		image_table_new_image(&s->images, ev.tgid, ev.gen, sampler_now_ns());
+		image_set_code_range(s, ev.tgid, ev.gen);
+		break;
+	case EVENT_EXIT:
+		if (ev.flags & EVENT_GROUP_DEAD) {
+			image_table_exit(&s->images, ev.tgid);
+			target_gone(s, ev.tgid, false);
+		}
+		target_gone(s, ev.tid, true);
+		break;
+	case EVENT_FORK:
+		if (s->track_targets)
+			target_add(s, ev.child, false);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* image_table's check after a re-snapshot: drain pending events, then ask whether `tgid` exited. */
+static bool tgid_exited(void *arg, uint32_t tgid)
+{
+	struct sampler *s = arg;
+	if (s->rb)
+		ring_buffer__consume(s->rb);
+	for (size_t i = 0; i < s->images.count; i++) {
+		const struct image *im = &s->images.items[i];
+		if (im->tgid == tgid && im->current)
+			return im->dead || !target_alive((pid_t)tgid);
+	}
+	return !target_alive((pid_t)tgid);
+}
+
+/* ---- set-up ------------------------------------------------------------------------------------- */
+
+static bool have_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+#define HAS_CAP(c) ((data[(c) / 32].effective >> ((c) % 32)) & 1)
+	/* CAP_PERFMON (38) and CAP_BPF (39) since 5.8; CAP_SYS_ADMIN covers both before and since */
+	return HAS_CAP(21) || (HAS_CAP(38) && HAS_CAP(39));
+#undef HAS_CAP
+}
+
+static int check_opts(const struct sampler_opts *o, struct errbuf *err)
+{
+	size_t kinds = (o->npids || o->ntids ? 1 : 0) + (o->exec_pid > 0) + o->all;
+	if (kinds == 0 && !o->cgroup)
+		return errbuf_set(err, -EINVAL, "no target: give -p PID, -t TID, -a, --cgroup PATH or -- COMMAND");
+	if (kinds > 1)
+		return errbuf_set(err, -EINVAL, "-a, -p/-t and a command are different targets: choose one");
+	if (o->user_stacks_only && o->kernel_stacks_only)
+		return errbuf_set(err, -EINVAL, "user-stacks-only and kernel-stacks-only exclude each other");
+	if (o->mode == SAMPLER_ONCPU && (o->wakeup || o->min_block_ns || o->max_block_ns || o->states))
+		return errbuf_set(err, -EINVAL, "--wakeup, --min-block, --max-block and --state need --off-cpu "
+						"or --mode wall");
+	if (o->mode != SAMPLER_OFFCPU && o->freq > 100000)
+		return errbuf_set(err, -EINVAL, "-F %u is too high: at most 100000 Hz", o->freq);
+	if (o->mode == SAMPLER_OFFCPU && (o->idle || o->per_cpu))
+		return errbuf_set(err, -EINVAL, "--idle and --per-cpu apply to on-CPU sampling only");
+	if (o->max_block_ns && o->min_block_ns > o->max_block_ns)
+		return errbuf_set(err, -EINVAL, "--min-block is above --max-block");
+	if (o->wakeup && o->mode == SAMPLER_WALL)
+		return errbuf_set(err, -EINVAL, "--wakeup is not supported with --mode wall");
+	return 0;
+}
+
+static uint32_t clamp32(uint64_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : (uint32_t)v;
+}
+
+/*
+ * Map sizes from the expected number of samples (rate x duration x CPUs).
+ * Stack and count maps are preallocated (inserts run with interrupts off,
+ * where allocating on demand fails), so they are sized, not just capped.
+ */
+static void size_maps(struct sampler *s)
+{
+	const struct sampler_opts *o = &s->o;
+	double secs = o->duration > 0 ? o->duration : 30;
+	uint64_t expected = (uint64_t)(secs * (o->freq ? o->freq : 99) * (double)s->ncpus);
+	bool wide = o->all || o->cgroup;
+	int possible = libbpf_num_possible_cpus();
+
+	s->sz.targets_tgid = 16384;
+	s->sz.targets_tid = clamp32(o->ntids, 16, 65536);
+	s->sz.cpus = possible > 0 ? (uint32_t)possible : 1;
+	s->sz.images = wide ? 32768 : 4096;
+	/*
+	 * Every sample could bring a new kernel and a new user stack, most of them
+	 * shallow (the small map). The caps bound kernel memory to about 45 MB
+	 * (264 + 1024-byte values); what does not fit shows as [lost stack].
+	 */
+	s->sz.counts = clamp32(expected, 4096, 1u << 16);
+	s->sz.stacks = clamp32(2 * expected, 4096, 1u << 16);
+	s->sz.stacks_big = clamp32(expected / 2, 1024, 1u << 14);
+	if (o->mode != SAMPLER_ONCPU) {
+		/* off-CPU intervals follow the switch rate, which no option predicts */
+		s->sz.counts = wide ? 65536 : 16384;
+		s->sz.stacks = wide ? 65536 : 16384;
+		s->sz.stacks_big = wide ? 16384 : 4096;
+	}
+	if (o->stack_map_entries) {
+		s->sz.stacks = o->stack_map_entries;
+		s->sz.stacks_big = o->stack_map_entries / 4 ? o->stack_map_entries / 4 : 1;
+	}
+	s->sz.offcpu_start = wide ? 65536 : 16384;
+	s->sz.wakers = s->sz.offcpu_start;
+}
+
+static int fill_filters(struct sampler *s, struct errbuf *err)
+{
+	uint8_t one = 1;
+	for (size_t i = 0; i < s->o.npids; i++) {
+		uint32_t id = (uint32_t)s->pids[i];
+		if (bpf_map_update_elem(s->sm.fd[SHARED_TARGETS_TGID], &id, &one, BPF_ANY))
+			return errbuf_set(err, -errno, "cannot add pid %u to the filter: %s", id, strerror(errno));
+	}
+	for (size_t i = 0; i < s->o.ntids; i++) {
+		uint32_t id = (uint32_t)s->tids[i];
+		if (bpf_map_update_elem(s->sm.fd[SHARED_TARGETS_TID], &id, &one, BPF_ANY))
+			return errbuf_set(err, -errno, "cannot add tid %u to the filter: %s", id, strerror(errno));
+	}
+	if (s->o.cgroup) {
+		uint32_t zero = 0;
+		if (bpf_map_update_elem(s->sm.fd[SHARED_CGROUP], &zero, &s->cgroup_fd, BPF_ANY))
+			return errbuf_set(err, -errno, "cannot set the cgroup filter: %s", strerror(errno));
+	}
+	if (s->o.ncpus) {
+		for (size_t i = 0; i < s->ncpus; i++) {
+			uint32_t c = (uint32_t)s->cpus[i];
+			if (c >= s->sz.cpus)
+				return errbuf_set(err, -EINVAL, "no CPU %u on this machine", c);
+			if (bpf_map_update_elem(s->sm.fd[SHARED_CPUS], &c, &one, BPF_ANY))
+				return errbuf_set(err, -errno, "cannot set the CPU filter: %s", strerror(errno));
+		}
+	}
+	return 0;
+}
+
+static int copy_ids(pid_t **dst, const pid_t *src, size_t n)
+{
+	if (!n)
+		return 0;
+	*dst = malloc(n * sizeof(**dst));
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * sizeof(**dst));
+	return 0;
+}
+
+struct sampler *sampler_new(const struct sampler_opts *opts, struct errbuf *err)
+{
+	int e = check_opts(opts, err);
+	if (e) {
+		errno = -e;
+		return NULL;
+	}
+	struct sampler *s = calloc(1, sizeof(*s));
+	if (!s) {
+		errbuf_set(err, -ENOMEM, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->o = *opts;
+	s->cgroup_fd = -1;
+	shared_maps_init(&s->sm);
+	htab_init(&s->target_index);
+	image_table_init(&s->images, opts->sym);
+	s->images.exited = tgid_exited;
+	s->images.exited_arg = s;
+	if (!s->o.freq)
+		s->o.freq = 99;
+
+	if (copy_ids(&s->pids, opts->pids, opts->npids) || copy_ids(&s->tids, opts->tids, opts->ntids)) {
+		e = errbuf_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	s->o.pids = s->pids;
+	s->o.tids = s->tids;
+	s->o.cgroup = NULL;
+	s->o.cpus = NULL;
+
+	if (!have_capabilities()) {
+		e = errbuf_set(err, -EPERM, "recording needs root, or the capabilities CAP_BPF and CAP_PERFMON");
+		errbuf_hint(err, "run with sudo, or: sudo setcap cap_bpf,cap_perfmon+ep $(command -v scorch)");
+		goto out;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		e = errbuf_set(err, -ENOTSUP, "the kernel has no BTF type information (/sys/kernel/btf/vmlinux)");
+		errbuf_hint(err, "scorch needs Linux 6.1 or later built with CONFIG_DEBUG_INFO_BTF=y");
+		goto out;
+	}
+	for (size_t i = 0; i < s->o.npids && !e; i++)
+		e = target_check(s->pids[i], false, err);
+	for (size_t i = 0; i < s->o.ntids && !e; i++)
+		e = target_check(s->tids[i], true, err);
+	if (e)
+		goto out;
+	if (opts->cgroup) {
+		s->cgroup_fd = target_open_cgroup(opts->cgroup, (char **)&s->o.cgroup, err);
+		if (s->cgroup_fd < 0) {
+			e = s->cgroup_fd;
+			goto out;
+		}
+	}
+	if (opts->ncpus) {
+		s->cpus = malloc(opts->ncpus * sizeof(*s->cpus));
+		if (!s->cpus) {
+			e = errbuf_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(s->cpus, opts->cpus, opts->ncpus * sizeof(*s->cpus));
+		s->ncpus = opts->ncpus;
+		s->o.cpus = s->cpus;
+	} else {
+		e = target_online_cpus(&s->cpus, &s->ncpus, err);
+		if (e)
+			goto out;
+	}
+	s->filter = sampler_filter_flags(&s->o);
+	size_maps(s);
+
+	/*
+	 * Load the on-CPU sampler first: it needs no CO-RE and so no parse of
+	 * the kernel's BTF, which keeps the time to the first sample short.
+	 */
+	if (s->o.mode != SAMPLER_OFFCPU) {
+		e = oncpu_load(&s->on, &s->o, &s->sm, &s->sz, err);
+		if (e)
+			goto out;
+	}
+	if (s->o.mode != SAMPLER_ONCPU) {
+		e = offcpu_load(&s->off, &s->o, &s->sm, &s->sz, err);
+		if (e)
+			goto out;
+	}
+	e = fill_filters(s, err);
+	if (e)
+		goto out;
+	s->rb = ring_buffer__new(s->sm.fd[SHARED_EVENTS], on_event, s, NULL);
+	if (!s->rb) {
+		e = errbuf_set(err, -errno, "cannot open the event ring buffer: %s", strerror(errno));
+		goto out;
+	}
+	s->track_targets = s->o.npids || s->o.ntids || s->o.exec_pid > 0;
+	for (size_t i = 0; i < s->o.npids && !e; i++)
+		e = target_add(s, (uint32_t)s->pids[i], false);
+	for (size_t i = 0; i < s->o.ntids && !e; i++)
+		e = target_add(s, (uint32_t)s->tids[i], true);
+	if (!e && s->o.exec_pid > 0)
+		e = target_add(s, (uint32_t)s->o.exec_pid, false);
+	if (e)
+		errbuf_set(err, e, "out of memory");
+out:
+	if (e) {
+		sampler_free(s);
+		errno = -e;
+		return NULL;
+	}
+	return s;
+}
+
+int sampler_attach(struct sampler *s, struct errbuf *err)
+{
+	int e = 0;
+	s->attach_ns = sampler_now_ns();
+	if (s->on) {
+		e = oncpu_attach(s->on, s->o.freq, s->cpus, s->ncpus, err);
+		if (e)
+			return e;
+	}
+	if (s->off) {
+		e = offcpu_attach(s->off, err);
+		if (e)
+			return e;
+	}
+	e = procs_start(&s->pr, &s->o, &s->sm, &s->sz, s->filter, err);
+	if (e)
+		return e;
+	s->attached = true;
+	if (s->track_targets && !(s->o.exec_pid > 0)) {
+		/* a target may have exited between the check in sampler_new() and now */
+		check_liveness(s);
+		if (!s->live) {
+			e = errbuf_set(err, -ESRCH, "the target exited before recording started");
+			return e;
+		}
+	}
+	s->next_liveness_ns = sampler_now_ns() + LIVENESS_CHECK_NS;
+	return 0;
+}
+
+int sampler_poll_fd(const struct sampler *s)
+{
+	return s->rb ? ring_buffer__epoll_fd(s->rb) : -1;
+}
+
+int sampler_poll(struct sampler *s, int timeout_ms)
+{
+	int n = ring_buffer__poll(s->rb, timeout_ms);
+	if (n < 0 && n != -EINTR)
+		return n;
+	uint64_t now = sampler_now_ns();
+	image_table_resnap_due(&s->images, now);
+	if (s->track_targets && now >= s->next_liveness_ns) {
+		check_liveness(s);
+		s->next_liveness_ns = now + LIVENESS_CHECK_NS;
+	}
+	return 0;
+}
+
+bool sampler_targets_gone(const struct sampler *s)
+{
+	return s->track_targets && s->live == 0;
+}
+
+void sampler_detach(struct sampler *s)
+{
+	if (!s || s->detached)
+		return;
+	oncpu_detach(s->on);
+	offcpu_detach(s->off);
+	s->detached = true;
+	s->detach_ns = sampler_now_ns();
+	if (!s->attached)
+		s->detach_ns = s->attach_ns;
+}
+
+/* ---- statistics --------------------------------------------------------------------------------- */
+
+static void gather_stats(const struct sampler *s, uint64_t *st)
+{
+	memset(st, 0, STAT_COUNT * sizeof(*st));
+	if (s->on)
+		bpfobj_add_stats(oncpu_object(s->on), st);
+	if (s->off)
+		bpfobj_add_stats(offcpu_object(s->off), st);
+	if (s->pr)
+		bpfobj_add_stats(procs_object(s->pr), st);
+}
+
+static const char *const loss_reasons[STAT_COUNT] = {
+	[LOSS_KSTACK_MAP_FULL] = "kernel stack not stored: stack map full",
+	[LOSS_USTACK_MAP_FULL] = "user stack not stored: stack map full",
+	[LOSS_KSTACK_ERROR] = "kernel stack walk failed",
+	[LOSS_NO_USTACK] = "no user stack (task exiting or stack unreadable)",
+	[LOSS_COUNTS_MAP_FULL] = "sample dropped: counts map full",
+	[LOSS_IMAGES_MAP_FULL] = "process not tracked: image map full (frames may be unnamed)",
+	[LOSS_EVENTS_FULL] = "process event lost: ring buffer full (frames may be unnamed)",
+	[LOSS_START_MAP_FULL] = "off-CPU interval dropped: start map full",
+	[LOSS_WAKER_MAP_FULL] = "waker stack dropped: waker map full",
+};
+
+void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
+{
+	uint64_t st[STAT_COUNT];
+	memset(out, 0, sizeof(*out));
+	gather_stats(s, st);
+	if (s->o.mode == SAMPLER_OFFCPU) {
+		out->intervals = st[STAT_SAMPLES];
+	} else if (s->o.mode == SAMPLER_ONCPU) {
+		out->samples = st[STAT_SAMPLES];
+	} else {
+		uint64_t on[STAT_COUNT] = { 0 }, off[STAT_COUNT] = { 0 };
+		bpfobj_add_stats(oncpu_object(s->on), on);
+		bpfobj_add_stats(offcpu_object(s->off), off);
+		out->samples = on[STAT_SAMPLES];
+		out->intervals = off[STAT_SAMPLES];
+	}
+	out->filtered_blocks = st[STAT_SHORT_BLOCKS] + st[STAT_LONG_BLOCKS];
+	for (int i = 0; i < STAT_COUNT && out->nlosses < SAMPLER_MAX_LOSSES; i++) {
+		if (!loss_reasons[i] || !st[i])
+			continue;
+		out->losses[out->nlosses].reason = loss_reasons[i];
+		out->losses[out->nlosses++].count = st[i];
+	}
+	out->lost_stacks = s->lost_stacks;
+	uint64_t end = s->detached ? s->detach_ns : sampler_now_ns();
+	out->duration_ns = s->attach_ns && end > s->attach_ns ? end - s->attach_ns : 0;
+	out->period_ns = 1000000000ull / (s->o.freq ? s->o.freq : 99);
+	if (s->on)
+		bpfobj_add_run_stats(oncpu_object(s->on), &out->bpf_run_ns, &out->bpf_run_cnt);
+	if (s->off)
+		bpfobj_add_run_stats(offcpu_object(s->off), &out->bpf_run_ns, &out->bpf_run_cnt);
+	out->attach_ns = s->attach_ns;
+	out->first_sample_ns = s->first_sample_ns;
+	uint64_t first = oncpu_first_sample_ns(s->on);
+	if (first && (!out->first_sample_ns || first < out->first_sample_ns))
+		out->first_sample_ns = first;
+	out->processes = s->images.count;
+	out->targets_live = s->live;
+	out->targets_total = s->ntargets;
+}
+
+/* ---- readout ------------------------------------------------------------------------------------ */
+
+int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read_opts *ro, struct errbuf *err)
+{
+	int e = 0;
+	size_t on_index = 0, off_index = 0;
+	int64_t scale = 1;
+	int sum_index = -1;
+
+	if (s->read_done)
+		return errbuf_set(err, -EINVAL, "the recording was read already");
+	sampler_detach(s);
+	if (s->rb)
+		ring_buffer__consume(s->rb);
+	image_table_resnap_live(&s->images);
+
+	uint64_t unit = ro && ro->value_unit_ns > 1 ? ro->value_unit_ns : 1;
+	const char *unit_name = unit == 1 ? "nanoseconds" : unit == 1000 ? "microseconds"
+				: unit == 1000000 ? "milliseconds" : "units";
+	switch (s->o.mode) {
+	case SAMPLER_ONCPU:
+		e = profile_add_value_type(p, "samples", "count");
+		profile_meta_set(p, "event", "cpu-clock");
+		break;
+	case SAMPLER_OFFCPU:
+		e = profile_add_value_type(p, "off-cpu", unit_name);
+		profile_meta_set(p, "event", "sched:sched_switch");
+		break;
+	case SAMPLER_WALL:
+		scale = (int64_t)(1000000000ull / s->o.freq);
+		e = profile_add_value_type(p, "cpu", unit_name);
+		if (e >= 0)
+			e = profile_add_value_type(p, "off-cpu", unit_name);
+		if (e >= 0)
+			e = profile_add_value_type(p, "wall", unit_name);
+		off_index = 1;
+		sum_index = 2;
+		profile_meta_set(p, "event", "cpu-clock,sched:sched_switch");
+		break;
+	}
+	if (e < 0)
+		return errbuf_set(err, e, "cannot set up the profile: %s", strerror(-e));
+	e = 0;
+	struct readout *r = readout_new(p, s->o.sym, &s->images, ro, sum_index);
+	if (!r)
+		return errbuf_set(err, -ENOMEM, "out of memory");
+	if (s->on)
+		e = oncpu_read(s->on, r, on_index, scale, err);
+	if (!e && s->off)
+		e = offcpu_read(s->off, r, off_index, err);
+	s->lost_stacks = readout_lost_stacks(r);
+	readout_free(r);
+	s->read_done = true;
+	if (e)
+		return e;
+
+	uint64_t st[STAT_COUNT];
+	gather_stats(s, st);
+	for (int i = 0; i < STAT_COUNT; i++)
+		if (loss_reasons[i] && st[i] && profile_add_loss(p, loss_reasons[i], st[i]))
+			return errbuf_set(err, -ENOMEM, "out of memory");
+	if (s->o.sym && symbolizer_report_unknown(s->o.sym, p))
+		return errbuf_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+void sampler_free(struct sampler *s)
+{
+	if (!s)
+		return;
+	sampler_detach(s);
+	procs_free(s->pr);
+	offcpu_free(s->off);
+	oncpu_free(s->on);
+	ring_buffer__free(s->rb);
+	shared_maps_release(&s->sm);
+	image_table_release(&s->images);
+	htab_release(&s->target_index);
+	free(s->targets);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
+	free((char *)s->o.cgroup);
+	free(s->pids);
+	free(s->tids);
+	free(s->cpus);
+	free(s);
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Types shared by the sampler's BPF programs and their loaders: stacks, statistics, process events. */
+#ifndef SCORCH_SAMPLER_SHARED_H
+#define SCORCH_SAMPLER_SHARED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Frames kept per stack, as perf's default kernel.perf_event_max_stack. */
+#define SAMPLER_MAX_DEPTH 127
+#define SAMPLER_COMM_LEN 16
+
+/* Stacks up to this deep go to the small stack map (264-byte values), deeper ones to the big one. */
+#define SAMPLER_SMALL_DEPTH 32
+/* Stack ids with this bit live in the big map. */
+#define SAMPLER_STACK_BIG (1ull << 63)
+
+/*
+ * A stack as stored in the content-addressed stack maps: the key is a 64-bit
+ * hash of the frames (never 0), the value this, truncated to
+ * SAMPLER_SMALL_DEPTH frames in the small map. Leaf first, as the kernel
+ * returns them.
+ */
+struct sampler_stack {
+	__u32 nr;   /* frames used in ips[] */
+	__u32 pad;
+	__u64 ips[SAMPLER_MAX_DEPTH];
+};
+
+/* Flags of a sample key. */
+#define SAMPLE_KSTACK_LOST (1u << 0) /* the kernel stack could not be stored: show [lost stack] */
+#define SAMPLE_USTACK_LOST (1u << 1) /* the user stack could not be stored or read */
+#define SAMPLE_USTACK_FIXED (1u << 2) /* user stack repaired past a frame-pointer-less syscall wrapper */
+
+/*
+ * Per-CPU counters every program keeps (one PERCPU_ARRAY, summed by the
+ * loader). STAT_* count events; LOSS_* count what was lost and why.
+ */
+enum sampler_stat {
+	STAT_SAMPLES = 0,     /* samples / off-CPU intervals recorded in the counts map */
+	STAT_FILTERED,        /* events that did not match the target filters */
+	LOSS_KSTACK_MAP_FULL, /* kernel stack not stored: stack map full */
+	LOSS_USTACK_MAP_FULL, /* user stack not stored: stack map full */
+	LOSS_KSTACK_ERROR,    /* kernel stack walk failed */
+	LOSS_NO_USTACK,       /* sampled in user mode (or blocked in a syscall) but no user stack */
+	LOSS_COUNTS_MAP_FULL, /* the whole sample dropped: counts map full */
+	LOSS_IMAGES_MAP_FULL, /* the process image table is full: frames may stay unnamed */
+	LOSS_EVENTS_FULL,     /* a process event (new image, exit, exec) lost: ring buffer full */
+	LOSS_START_MAP_FULL,  /* off-CPU: a blocked thread not tracked, start map full */
+	LOSS_WAKER_MAP_FULL,  /* off-CPU: a waker stack not kept, waker map full */
+	STAT_SHORT_BLOCKS,    /* off-CPU: intervals below --min-block */
+	STAT_LONG_BLOCKS,     /* off-CPU: intervals above --max-block */
+	STAT_COUNT
+};
+
+/* A process image (value of the `images` map, keyed by tgid). */
+struct sampler_image {
+	__u64 gen;     /* generation: bpf_ktime_get_ns() when first seen */
+	__u64 text_lo; /* the executable's code, [text_lo, text_hi) (mm->start_code, end_code), */
+	__u64 text_hi; /* filled in by user space from /proc/PID/stat; 0 until then */
+};
+
+/* Process events sent to user space through the ring buffer. */
+enum sampler_event_type {
+	EVENT_NEW_IMAGE = 1, /* first sample of a (tgid, gen) image: snapshot its maps now */
+	EVENT_EXEC,          /* the process replaced its image: a new gen comes with its next sample */
+	EVENT_EXIT,          /* a thread exited; `flags` has EVENT_GROUP_DEAD for the last one */
+	EVENT_FORK,          /* a target forked child `child`, now a target too */
+};
+
+#define EVENT_GROUP_DEAD (1u << 0)
+
+struct sampler_event {
+	__u64 gen;      /* image generation (EVENT_NEW_IMAGE) */
+	__u64 ts;       /* bpf_ktime_get_ns() */
+	__u32 type;     /* enum sampler_event_type */
+	__u32 tgid;
+	__u32 tid;
+	__u32 child;    /* EVENT_FORK: the child's tgid */
+	__u32 flags;
+	__u32 pad;
+	char comm[SAMPLER_COMM_LEN];
+};
+
+/* Target filter flags (rodata `filter`). */
+#define FILTER_TGID (1u << 0)   /* tgid must be in targets_tgid */
+#define FILTER_TID (1u << 1)    /* tid must be in targets_tid (either set matching is enough) */
+#define FILTER_CGROUP (1u << 2) /* current task must be under the cgroup in cgroup_filter */
+#define FILTER_CPU (1u << 3)    /* the CPU must be in cpu_filter */
+
+#endif

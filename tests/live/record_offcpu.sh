@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Live: off-CPU time of threads blocked for known times in read(2) on a pipe, nanosleep(2) and a
+# futex wait is within 10% of wall time and attributed to the user function that blocked (through
+# libc's frame-pointer-less wrappers); --min-block/--max-block filter; --wakeup shows the waker.
+. "$(dirname "$0")/../testlib.sh"
+. "$TOP/tests/workloads/record_helpers.bash"
+require_bpf
+[ -x "$SCORCH" ] || skip "no scorch binary at $SCORCH"
+
+SECS=2
+build_workload block offcpu_block.c clang -O2 -fno-omit-frame-pointer
+
+# thread_total FILE COMM: off-CPU ns of the thread named COMM (root frame "COMM").
+thread_total() { fsum "$1" "^$2;"; }
+
+# 1. Every blocked thread's time, and where it is spent.
+out=$T_WORK/off.folded
+if record --off-cpu -o "$out" -- "$T_WORK/block" $SECS; then
+	for t in reader:block_on_pipe:'(read|__GI___libc_read)' sleeper:block_in_nanosleep:'(clock_nanosleep|nanosleep)' \
+		waiter:block_on_futex:syscall; do
+		comm=${t%%:*}; rest=${t#*:}; fn=${rest%%:*}; wrapper=${rest#*:}
+		total=$(thread_total "$out" "$comm")
+		r=$(ratio "$total" $((SECS * 1000000000)))
+		if between "$r" 0.9 1.1; then ok "$comm: off-CPU $total ns = $r x wall time"
+		else fail "$comm: off-CPU $total ns = $r x wall time, expected 0.9-1.1"; fi
+		right=$(fsum "$out" "^$comm;start_thread;$comm;$fn;$wrapper[^;]*;")
+		check_ratio "$comm: time attributed to start_thread;$comm;$fn;<libc wrapper>" "$right" "$total" 0.95
+	done
+	grep -q "off-CPU intervals" "$T_WORK/record.err" || fail "summary lacks the interval count"
+else
+	fail "--off-cpu: record failed"
+fi
+
+# 2. --min-block 30000: the reader's ~20 ms blocks go, the 50 ms and 100 ms ones stay.
+out=$T_WORK/min.folded
+if record --off-cpu --min-block 30000 -o "$out" -- "$T_WORK/block" $SECS; then
+	reader=$(thread_total "$out" reader)
+	writer=$(fsum "$out" "^writer;.*wake_reader;clock_nanosleep")
+	sleeper=$(thread_total "$out" sleeper)
+	waiter=$(thread_total "$out" waiter)
+	le "$(ratio "$reader" $((SECS * 1000000000)))" 0.2 && ok "--min-block 30 ms: reader's 20 ms blocks left out ($reader ns)" \
+		|| fail "--min-block 30 ms: reader still has $reader ns"
+	# a 20 ms sleep can overrun past 30 ms on a loaded machine: most must still go
+	le "$(ratio "$writer" $((SECS * 1000000000)))" 0.2 && ok "--min-block: writer's 20 ms sleeps left out ($writer ns kept)" \
+		|| fail "--min-block: writer has $writer ns"
+	between "$(ratio "$sleeper" $((SECS * 1000000000)))" 0.85 1.1 && ok "--min-block: sleeper's 50 ms blocks kept" \
+		|| fail "--min-block: sleeper has $sleeper ns"
+	between "$(ratio "$waiter" $((SECS * 1000000000)))" 0.85 1.1 && ok "--min-block: waiter's 100 ms blocks kept" \
+		|| fail "--min-block: waiter has $waiter ns"
+	grep -q "outside --min-block" "$T_WORK/record.err" && ok "summary counts the intervals left out" \
+		|| fail "summary does not count the intervals left out"
+else
+	fail "--min-block: record failed"
+fi
+
+# 3. --max-block 70000: the waiter's 100 ms blocks go, the sleeper's 50 ms stay.
+out=$T_WORK/max.folded
+if record --off-cpu --max-block 70000 -o "$out" -- "$T_WORK/block" $SECS; then
+	waiter=$(thread_total "$out" waiter)
+	sleeper=$(thread_total "$out" sleeper)
+	# futex timeouts never end early: none of the 100 ms blocks pass a 70 ms limit (what is left:
+	# short preemptions of the thread on a busy machine)
+	le "$(ratio "$waiter" $((SECS * 1000000000)))" 0.05 && ok "--max-block 70 ms: waiter's 100 ms blocks left out ($waiter ns kept)" \
+		|| fail "--max-block: waiter has $waiter ns"
+	blocks=$(fsum "$out" "^waiter;.*block_on_futex")
+	[ "$blocks" -eq 0 ] && ok "--max-block: no futex block of the waiter" || fail "--max-block: $blocks ns of futex blocks kept"
+	between "$(ratio "$sleeper" $((SECS * 1000000000)))" 0.85 1.1 && ok "--max-block: sleeper kept" \
+		|| fail "--max-block: sleeper has $sleeper ns"
+else
+	fail "--max-block: record failed"
+fi
+
+# 4. --wakeup: the reader is woken by the writer's write(2) from wake_reader.
+out=$T_WORK/wake.folded
+if record --off-cpu --wakeup -o "$out" -- "$T_WORK/block" $SECS; then
+	total=$(thread_total "$out" reader)
+	woken=$(fsum "$out" "^reader;.*;block_on_pipe;.*;--;.*(pipe_write|anon_pipe_write).*;wake_reader;writer;start_thread;writer$")
+	check_ratio "--wakeup: reader's time with the writer's stack after --" "$woken" "$total" 0.90
+	timer=$(fsum "$out" "^sleeper;.*;--;.*hrtimer_wakeup.*\\[irq\\]$")
+	check_ratio "--wakeup: sleeper woken by a timer interrupt" "$timer" "$(thread_total "$out" sleeper)" 0.90
+else
+	fail "--wakeup: record failed"
+fi
+
+# 5. The raw_tp twins (for kernels whose tp_btf attach fails) give the same attribution.
+out=$T_WORK/raw.folded
+if SCORCH_RAW_TP=1 record --off-cpu -o "$out" -- "$T_WORK/block" 1; then
+	total=$(thread_total "$out" reader)
+	right=$(fsum "$out" "^reader;start_thread;reader;block_on_pipe;(read|__GI___libc_read)[^;]*;")
+	check_ratio "raw_tp: reader's time in block_on_pipe" "$right" "$total" 0.95
+	r=$(ratio "$total" 1000000000)
+	between "$r" 0.9 1.1 && ok "raw_tp: reader off-CPU $r x wall time" || fail "raw_tp: reader off-CPU $r x wall time"
+else
+	fail "raw_tp: record failed"
+fi
+finish
