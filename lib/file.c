@@ -19,14 +19,34 @@ int atomic_file_open(struct atomic_file *f, const char *path, struct errbuf *err
 		f->path = strdup(path);
 		return f->path ? 0 : errbuf_set(err, -ENOMEM, "out of memory");
 	}
-	size_t n = strlen(path);
-	f->path = strdup(path);
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return errbuf_set(err, -EISDIR, "cannot write '%s': is a directory", path);
+		f->path = strdup(path);
+		if (!f->path)
+			return errbuf_set(err, -ENOMEM, "out of memory");
+		f->fp = fopen(path, "w");
+		if (!f->fp) {
+			int e = errno;
+			atomic_file_abort(f);
+			return errbuf_set(err, -e, "cannot write '%s': %s", path, strerror(e));
+		}
+		return 0;
+	}
+	/* Replace a symlink's target, not the link: rename() would swap the link for a file. */
+	char *real = NULL;
+	struct stat lst;
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+		real = realpath(path, NULL);
+	f->path = real ? real : strdup(path);
+	size_t n = strlen(f->path);
 	f->tmp_path = malloc(n + sizeof(".tmp.XXXXXX"));
 	if (!f->path || !f->tmp_path) {
 		atomic_file_abort(f);
 		return errbuf_set(err, -ENOMEM, "out of memory");
 	}
-	memcpy(f->tmp_path, path, n);
+	memcpy(f->tmp_path, f->path, n);
 	memcpy(f->tmp_path + n, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
 	int fd = mkstemp(f->tmp_path);
 	if (fd < 0) {
@@ -56,10 +76,16 @@ int atomic_file_commit(struct atomic_file *f, struct errbuf *err)
 	if (!f->fp)
 		return errbuf_set(err, -EBADF, "output file was not opened");
 	if (!f->tmp_path) {
-		if (fflush(f->fp) != 0 || ferror(f->fp)) {
-			int e = errno ? errno : EIO;
-			rc = errbuf_set(err, -e, "cannot write to standard output: %s", strerror(e));
+		/* stdout, or a device/FIFO written in place */
+		int bad = fflush(f->fp) != 0 || ferror(f->fp);
+		int e = errno ? errno : EIO;
+		if (f->fp != stdout && fclose(f->fp) != 0 && !bad) {
+			bad = 1;
+			e = errno;
 		}
+		if (bad)
+			rc = f->fp == stdout ? errbuf_set(err, -e, "cannot write to standard output: %s", strerror(e))
+					     : errbuf_set(err, -e, "cannot write '%s': %s", f->path, strerror(e));
 		f->fp = NULL;
 		free(f->path);
 		f->path = NULL;

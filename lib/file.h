@@ -12,12 +12,15 @@ struct errbuf;
 /*
  * An output file being written. Data goes to a temporary file in the same
  * directory; atomic_file_commit() renames it over `path`, so a crash never
- * leaves half a file under the real name. Path "-" writes to stdout directly.
+ * leaves half a file under the real name. A symlink is followed (the link
+ * stays, its target is replaced). Path "-" writes to stdout, and an existing
+ * file that is not a regular one (/dev/null, a FIFO, /dev/stdout) is written
+ * in place: a rename would replace the device node itself.
  */
 struct atomic_file {
 	FILE *fp;       /* write here */
 	char *path;     /* final name (owned) */
-	char *tmp_path; /* temporary name (owned), NULL for stdout */
+	char *tmp_path; /* temporary name (owned); NULL when writing in place */
 };
 
 /* Open `path` for writing. Returns 0 or a negative errno with `err` filled. */

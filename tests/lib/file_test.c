@@ -115,12 +115,71 @@ static void test_errbuf_first_error_wins(void **state)
 	errbuf_release(&err);
 }
 
+static void test_atomic_file_device_written_in_place(void **state)
+{
+	/* Through a link in our own dir, so a regression replaces the link, never /dev/null itself. */
+	char link[300];
+	struct atomic_file f;
+	struct errbuf err;
+	struct stat st;
+	errbuf_init(&err);
+	snprintf(link, sizeof(link), "%s/null-link", dir);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(atomic_file_open(&f, link, &err), 0);
+	assert_null(f.tmp_path);
+	fputs("discarded", f.fp);
+	assert_int_equal(atomic_file_commit(&f, &err), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(count_entries(), 1);
+	errbuf_release(&err);
+}
+
+static void test_atomic_file_symlink_target_replaced(void **state)
+{
+	char target[300], link[300];
+	struct atomic_file f;
+	struct buf got = BUF_INIT;
+	struct stat st;
+	snprintf(target, sizeof(target), "%s/real.svg", dir);
+	snprintf(link, sizeof(link), "%s/link.svg", dir);
+	FILE *fp = fopen(target, "w");
+	assert_non_null(fp);
+	fputs("old", fp);
+	fclose(fp);
+	assert_int_equal(symlink("real.svg", link), 0);
+	assert_int_equal(atomic_file_open(&f, link, NULL), 0);
+	fputs("new", f.fp);
+	assert_int_equal(atomic_file_commit(&f, NULL), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(file_read_all(target, &got, NULL), 0);
+	assert_string_equal(got.data, "new");
+	assert_int_equal(count_entries(), 2);
+	buf_release(&got);
+}
+
+static void test_atomic_file_directory_refused(void **state)
+{
+	struct atomic_file f;
+	struct errbuf err;
+	errbuf_init(&err);
+	assert_int_equal(atomic_file_open(&f, dir, &err), -EISDIR);
+	assert_non_null(strstr(err.msg.data, "is a directory"));
+	errbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_atomic_file_commit_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_file_abort_leaves_nothing, setup, teardown),
 		cmocka_unit_test(test_atomic_file_bad_dir_reports),
+		cmocka_unit_test_setup_teardown(test_atomic_file_device_written_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atomic_file_symlink_target_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atomic_file_directory_refused, setup, teardown),
 		cmocka_unit_test(test_file_read_all_missing),
 		cmocka_unit_test(test_errbuf_first_error_wins),
 	};
