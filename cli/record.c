@@ -1,11 +1,783 @@
 // SPDX-License-Identifier: Apache-2.0
-/* scorch record: placeholder until its module lands; replaced by the module's owner. */
+/* scorch record: sample on-CPU stacks or trace off-CPU time of a process, command or the system, into flame graphs. */
 #include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/output.h"
+#include "fold/fold.h"
+#include "fold/profile.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/file.h"
+#include "sampler/sampler.h"
+#include "symbolize/symbolize.h"
+
+#define DEFAULT_OUTPUT "scorch.svg"
+
+enum {
+	OPT_OFFCPU = 0x100,
+	OPT_MODE,
+	OPT_WAKEUP,
+	OPT_MIN_BLOCK,
+	OPT_MAX_BLOCK,
+	OPT_STATE,
+	OPT_CGROUP,
+	OPT_NO_INHERIT,
+	OPT_IDLE,
+	OPT_PER_THREAD,
+	OPT_PER_PID,
+	OPT_PER_CPU,
+	OPT_KERNEL_TAG,
+	OPT_NO_INLINE,
+	OPT_LINES,
+	OPT_DEBUG_DIR,
+	OPT_NO_DEMANGLE,
+	OPT_UNIT,
+	OPT_STACK_MAP_SIZE,
+};
+
+static const struct option lopts[] = {
+	{ "off-cpu", no_argument, NULL, OPT_OFFCPU },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "freq", required_argument, NULL, 'F' },
+	{ "wakeup", no_argument, NULL, OPT_WAKEUP },
+	{ "min-block", required_argument, NULL, OPT_MIN_BLOCK },
+	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "tid", required_argument, NULL, 't' },
+	{ "all-cpus", no_argument, NULL, 'a' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "cpu", required_argument, NULL, 'C' },
+	{ "no-inherit", no_argument, NULL, OPT_NO_INHERIT },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "user-stacks-only", no_argument, NULL, 'U' },
+	{ "kernel-stacks-only", no_argument, NULL, 'K' },
+	{ "idle", no_argument, NULL, OPT_IDLE },
+	{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
+	{ "per-pid", no_argument, NULL, OPT_PER_PID },
+	{ "per-cpu", no_argument, NULL, OPT_PER_CPU },
+	{ "kernel-tag", no_argument, NULL, OPT_KERNEL_TAG },
+	{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
+	{ "lines", no_argument, NULL, OPT_LINES },
+	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
+	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	OUTPUT_FLAME_LONGOPTS,
+	{ 0 }
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: scorch record [options] -p PID[,PID...] | -t TID[,...] | -a | --cgroup PATH\n"
+	      "       scorch record [options] [--] COMMAND [ARGS...]\n"
+	      "\n"
+	      "Record where a process spends its time and write a symbolized flame graph:\n"
+	      "on-CPU stacks sampled by a timer (default), off-CPU time by blocked stack\n"
+	      "(--off-cpu), or both as wall-clock time in one graph (--mode wall). Stacks are\n"
+	      "counted in the kernel with BPF; nothing is lost silently: stacks that could\n"
+	      "not be kept show as [lost stack] and every loss is counted in the summary.\n"
+	      "Recording ends after -d, on Ctrl-C or SIGTERM, or when every target exits.\n"
+	      "\n"
+	      "what:\n"
+	      "  -F, --freq HZ         on-CPU samples per second on each CPU (default 99)\n"
+	      "      --off-cpu         off-CPU time: blocked stacks weighted by time (sched_switch)\n"
+	      "      --mode MODE       cpu (default), off-cpu, or wall: on-CPU samples as time\n"
+	      "                        (count x period) and off-CPU time, off-CPU frames in blue\n"
+	      "      --wakeup          off-CPU: add the waker's stack above a \"--\" frame\n"
+	      "      --min-block US    off-CPU: ignore blocks shorter than US microseconds (default 1)\n"
+	      "      --max-block US    off-CPU: ignore blocks longer than US microseconds\n"
+	      "      --state LIST      off-CPU: task states counted, comma-separated: S (sleeping),\n"
+	      "                        D (uninterruptible), R (preempted), other, all (default)\n"
+	      "      --unit UNIT       off-CPU and wall values in ns (default), us or ms\n"
+	      "\n"
+	      "targets:\n"
+	      "  -p, --pid PID[,...]   processes (all threads), and children they fork\n"
+	      "  -t, --tid TID[,...]   single threads\n"
+	      "  -a, --all-cpus        every process (system-wide)\n"
+	      "      --cgroup PATH     tasks in a cgroup v2 directory and below (absolute, or\n"
+	      "                        relative to /sys/fs/cgroup)\n"
+	      "  -C, --cpu LIST        only these CPUs, e.g. 0-3,6\n"
+	      "      --no-inherit      don't follow children of -p processes or of COMMAND\n"
+	      "  COMMAND [ARGS...]     run COMMAND, recording it and its children until it exits\n"
+	      "  -d, --duration TIME   stop after TIME: seconds, or with a unit (500ms, 10s, 2m)\n"
+	      "\n"
+	      "stacks and labels:\n"
+	      "  -U, --user-stacks-only    no kernel frames\n"
+	      "  -K, --kernel-stacks-only  no user frames\n"
+	      "      --idle            on-CPU: count the idle task too\n"
+	      "      --per-pid         root frame \"comm-PID\" instead of \"comm\"\n"
+	      "      --per-thread      root frame \"comm-PID/TID\"\n"
+	      "      --per-cpu         on-CPU: add the CPU to the root frame\n"
+	      "      --kernel-tag      kernel frames get \"_[k]\" (stackcollapse-perf.pl --kernel)\n"
+	      "      --no-inline       real functions only, no inlined ones\n"
+	      "      --lines           split frames by source line (name at file:line)\n"
+	      "      --debug-dir DIR   also look for binaries and debug files in DIR (repeatable)\n"
+	      "      --no-demangle     keep C++ and Rust names mangled\n"
+	      "      --stack-map-size N  distinct stacks kept in the kernel (default: from rate x\n"
+	      "                        duration x CPUs); stacks past it show as [lost stack]\n"
+	      "\n"
+	      "output:\n"
+	      "  -o, --output FILE     write FILE, format by extension: .svg .folded .txt .json\n"
+	      "                        .speedscope.json; repeat for several (default " DEFAULT_OUTPUT ";\n"
+	      "                        '-' writes folded stacks to stdout)\n"
+	      "  -q, --quiet           no summary on stderr\n"
+	      "  -h, --help            this help\n",
+	      out);
+	output_flame_usage(out);
+	fputs("\n"
+	      "examples:\n"
+	      "  # 30 seconds of a running service, on-CPU\n"
+	      "  scorch record -p 1234 -d 30 -o cpu.svg\n"
+	      "  # where it blocks instead, with the stacks that woke it\n"
+	      "  scorch record --off-cpu --wakeup -p 1234 -d 30 -o offwake.svg\n"
+	      "  # a command from start to end, on- and off-CPU in one graph, plus folded text\n"
+	      "  scorch record --mode wall -o wall.svg -o wall.folded -- make -j2\n"
+	      "  # the whole machine at 999 Hz for 5 seconds\n"
+	      "  scorch record -a -F 999 -d 5 -o all.svg\n"
+	      "  # blocks of 1 ms or more in uninterruptible sleep (disk I/O), in ms\n"
+	      "  scorch record --off-cpu --state D --min-block 1000 --unit ms -p 1234 -o io.svg\n",
+	      out);
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Everything the command line asked for. */
+struct record_args {
+	struct sampler_opts so;
+	struct output_opts out;
+	struct sampler_read_opts ro;
+	const char **outputs;
+	size_t noutputs;
+	const char **debug_dirs;
+	size_t ndebug_dirs;
+	pid_t *pids, *tids;
+	int *cpus;
+	uint64_t duration_ns;
+	uint64_t unit_ns;   /* off-CPU/wall values divided by this */
+	const char *unit;   /* its name for --countname */
+	bool colors_given, countname_given;
+	bool no_demangle, quiet;
+	char **command;
+};
+
+static int add_str(const char ***v, size_t *n, const char *s)
+{
+	const char **g = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!g)
+		return -ENOMEM;
+	*v = g;
+	g[(*n)++] = s;
+	return 0;
+}
+
+/* Parse argv into `a`. Returns 0, or the exit code (2 usage error, 0 after --help, 1 out of memory) + 1000. */
+static int parse_args(int argc, char **argv, struct record_args *a)
+{
+	struct errbuf err;
+	int c, rc = 0;
+	errbuf_init(&err);
+	optind = 0;
+	opterr = 0; /* our message names the option */
+	/* '+': the first non-option starts the command, as with perf record */
+	while ((c = getopt_long(argc, argv, "+F:p:t:aC:d:UKo:qh", lopts, NULL)) != -1) {
+		uint64_t v;
+		switch (c) {
+		case 'F':
+			if (!parse_u64(optarg, 100000, &v) || v == 0) {
+				rc = cli_usage_error("record", "invalid -F '%s': expected samples per second, 1 to 100000",
+						     optarg);
+				goto out;
+			}
+			a->so.freq = (unsigned)v;
+			break;
+		case OPT_OFFCPU:
+			a->so.mode = SAMPLER_OFFCPU;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "cpu") == 0 || strcmp(optarg, "on-cpu") == 0)
+				a->so.mode = SAMPLER_ONCPU;
+			else if (strcmp(optarg, "off-cpu") == 0 || strcmp(optarg, "offcpu") == 0)
+				a->so.mode = SAMPLER_OFFCPU;
+			else if (strcmp(optarg, "wall") == 0)
+				a->so.mode = SAMPLER_WALL;
+			else {
+				rc = cli_usage_error("record", "invalid --mode '%s': expected cpu, off-cpu or wall", optarg);
+				goto out;
+			}
+			break;
+		case OPT_WAKEUP:
+			a->so.wakeup = true;
+			break;
+		case OPT_MIN_BLOCK:
+		case OPT_MAX_BLOCK:
+			if (!parse_u64(optarg, UINT64_MAX / 1000, &v)) {
+				rc = cli_usage_error("record", "invalid --%s '%s': expected microseconds",
+						     c == OPT_MIN_BLOCK ? "min-block" : "max-block", optarg);
+				goto out;
+			}
+			if (c == OPT_MIN_BLOCK)
+				a->so.min_block_ns = v ? v * 1000 : 1; /* 0 means the default (1 us): ask for 1 ns */
+			else
+				a->so.max_block_ns = v * 1000;
+			if (c == OPT_MAX_BLOCK && v == 0) {
+				rc = cli_usage_error("record", "--max-block must be above 0");
+				goto out;
+			}
+			break;
+		case OPT_STATE:
+			if (sampler_parse_states(optarg, &a->so.states)) {
+				rc = cli_usage_error("record", "invalid --state '%s': expected S, D, R, other or all",
+						     optarg);
+				goto out;
+			}
+			break;
+		case OPT_UNIT:
+			if (strcmp(optarg, "ns") == 0)
+				a->unit_ns = 1;
+			else if (strcmp(optarg, "us") == 0)
+				a->unit_ns = 1000;
+			else if (strcmp(optarg, "ms") == 0)
+				a->unit_ns = 1000000;
+			else {
+				rc = cli_usage_error("record", "invalid --unit '%s': expected ns, us or ms", optarg);
+				goto out;
+			}
+			a->unit = optarg;
+			break;
+		case 'p':
+		case 't':
+			if (sampler_parse_ids(optarg, c == 'p' ? &a->pids : &a->tids,
+					      c == 'p' ? &a->so.npids : &a->so.ntids, &err)) {
+				rc = cli_usage_error("record", "%s", err.msg.data);
+				goto out;
+			}
+			break;
+		case 'a':
+			a->so.all = true;
+			break;
+		case OPT_CGROUP:
+			a->so.cgroup = optarg;
+			break;
+		case 'C':
+			if (sampler_parse_cpus(optarg, &a->cpus, &a->so.ncpus, &err)) {
+				rc = cli_usage_error("record", "%s", err.msg.data);
+				goto out;
+			}
+			break;
+		case OPT_NO_INHERIT:
+			a->so.no_inherit = true;
+			break;
+		case 'd':
+			a->duration_ns = sampler_parse_duration(optarg);
+			if (!a->duration_ns) {
+				rc = cli_usage_error("record", "invalid -d '%s': expected seconds, e.g. 30, 2.5, 500ms, 5m",
+						     optarg);
+				goto out;
+			}
+			break;
+		case 'U':
+			a->so.user_stacks_only = true;
+			break;
+		case 'K':
+			a->so.kernel_stacks_only = true;
+			break;
+		case OPT_IDLE:
+			a->so.idle = true;
+			break;
+		case OPT_PER_THREAD:
+			a->so.per_thread = true;
+			a->ro.fold_flags |= FOLD_TID;
+			break;
+		case OPT_PER_PID:
+			a->ro.fold_flags |= FOLD_PID;
+			break;
+		case OPT_PER_CPU:
+			a->so.per_cpu = true;
+			break;
+		case OPT_KERNEL_TAG:
+			a->ro.fold_flags |= FOLD_KERNEL_TAG;
+			break;
+		case OPT_NO_INLINE:
+			a->ro.sym_flags |= SYM_PROFILE_NO_INLINES;
+			break;
+		case OPT_LINES:
+			a->ro.sym_flags |= SYM_PROFILE_LINES;
+			break;
+		case OPT_STACK_MAP_SIZE:
+			if (!parse_u64(optarg, 1u << 22, &v) || v == 0) {
+				rc = cli_usage_error("record", "invalid --stack-map-size '%s': expected 1 to 4194304", optarg);
+				goto out;
+			}
+			a->so.stack_map_entries = (uint32_t)v;
+			break;
+		case OPT_DEBUG_DIR:
+			if (add_str(&a->debug_dirs, &a->ndebug_dirs, optarg))
+				goto nomem;
+			break;
+		case OPT_NO_DEMANGLE:
+			a->no_demangle = true;
+			break;
+		case 'o':
+			if (add_str(&a->outputs, &a->noutputs, optarg))
+				goto nomem;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = 1000;
+			goto out;
+		default:
+			if (c >= OUTPUT_OPT_BASE && c < OUTPUT_OPT_END) {
+				if (c == OUTPUT_OPT_COLORS)
+					a->colors_given = true;
+				if (c == OUTPUT_OPT_COUNTNAME)
+					a->countname_given = true;
+				if (output_parse_flame_option(&a->out, c, optarg, &err) < 0) {
+					rc = cli_usage_error("record", "%s", err.msg.data);
+					goto out;
+				}
+				break;
+			}
+			if (c == ':' || (c == '?' && optopt && strchr("FptCdo", optopt)))
+				rc = cli_usage_error("record", "option '%s' needs a value", argv[optind - 1]);
+			else if (optopt)
+				rc = cli_usage_error("record", "unknown option '-%c'", optopt);
+			else
+				rc = cli_usage_error("record", "unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	a->so.pids = a->pids;
+	a->so.tids = a->tids;
+	a->so.cpus = a->cpus;
+	a->so.duration = a->duration_ns / 1e9;
+	if (optind < argc)
+		a->command = argv + optind;
+	if (a->unit && a->so.mode == SAMPLER_ONCPU) {
+		rc = cli_usage_error("record", "--unit applies to --off-cpu and --mode wall");
+		goto out;
+	}
+	if (a->so.idle && !a->so.all && !a->so.cgroup && a->so.mode != SAMPLER_OFFCPU) {
+		rc = cli_usage_error("record", "--idle needs -a (the idle task belongs to no process)");
+		goto out;
+	}
+	if (output_opts_check(&a->out, &err) < 0)
+		rc = cli_usage_error("record", "%s", err.msg.data);
+	goto out;
+nomem:
+	cli_error("record: out of memory");
+	rc = 1;
+out:
+	errbuf_release(&err);
+	return rc;
+}
+
+/* 1234567 -> "1,234,567" into `b`. */
+static void add_count(struct buf *b, uint64_t v)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf_addch(b, ',');
+		buf_addch(b, digits[i]);
+	}
+}
+
+enum stop_reason { STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_COMMAND, STOP_TARGETS };
+
+struct loop {
+	int epfd, sigfd, timerfd;
+	pid_t child;
+	int child_status;
+	bool child_exited;
+};
+
+static int loop_setup(struct loop *l, struct sampler *s, uint64_t duration_ns, sigset_t *mask, struct errbuf *err)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->sigfd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	l->timerfd = -1;
+	if (l->epfd < 0 || l->sigfd < 0)
+		return errbuf_set(err, -errno, "cannot set up the event loop: %s", strerror(errno));
+	ev.data.fd = l->sigfd;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->sigfd, &ev))
+		return errbuf_set(err, -errno, "cannot set up the event loop: %s", strerror(errno));
+	int rfd = sampler_poll_fd(s);
+	ev.data.fd = rfd;
+	if (rfd >= 0 && epoll_ctl(l->epfd, EPOLL_CTL_ADD, rfd, &ev))
+		return errbuf_set(err, -errno, "cannot set up the event loop: %s", strerror(errno));
+	if (duration_ns) {
+		/* -d counts from the moment sampling started, not from now */
+		struct sampler_stats st;
+		sampler_get_stats(s, &st);
+		uint64_t end = st.attach_ns + duration_ns;
+		l->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		struct itimerspec its = { .it_value = { .tv_sec = (time_t)(end / 1000000000ull),
+							.tv_nsec = (long)(end % 1000000000ull) } };
+		if (l->timerfd < 0 || timerfd_settime(l->timerfd, TFD_TIMER_ABSTIME, &its, NULL))
+			return errbuf_set(err, -errno, "cannot set the -d timer: %s", strerror(errno));
+		ev.data.fd = l->timerfd;
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->timerfd, &ev))
+			return errbuf_set(err, -errno, "cannot set up the event loop: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static void loop_release(struct loop *l)
+{
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->sigfd >= 0)
+		close(l->sigfd);
+	if (l->timerfd >= 0)
+		close(l->timerfd);
+}
+
+/* Reap our command if it exited. */
+static void reap_child(struct loop *l)
+{
+	if (l->child <= 0 || l->child_exited)
+		return;
+	int status;
+	if (waitpid(l->child, &status, WNOHANG) == l->child) {
+		l->child_exited = true;
+		l->child_status = status;
+	}
+}
+
+/* Record until an end condition; every one of them returns here, and the caller detaches and writes. */
+static enum stop_reason loop_run(struct loop *l, struct sampler *s)
+{
+	for (;;) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(l->epfd, evs, 4, 200);
+		if (n < 0 && errno != EINTR)
+			return STOP_SIGNAL;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == l->sigfd) {
+				struct signalfd_siginfo si;
+				while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+						return STOP_SIGNAL;
+				}
+			} else if (fd == l->timerfd) {
+				return STOP_DURATION;
+			}
+		}
+		sampler_poll(s, 0);
+		reap_child(l);
+		if (l->child_exited)
+			return STOP_COMMAND;
+		if (l->child <= 0 && sampler_targets_gone(s))
+			return STOP_TARGETS;
+	}
+}
+
+static const char *mode_title(const struct record_args *a)
+{
+	switch (a->so.mode) {
+	case SAMPLER_OFFCPU:
+		return a->so.wakeup ? "Off-Wake Time Flame Graph" : "Off-CPU Time Flame Graph";
+	case SAMPLER_WALL:
+		return "Wall-Clock Time Flame Graph";
+	default:
+		return "On-CPU Flame Graph";
+	}
+}
+
+/* Fill in the flame graph's title, subtitle, units and palette unless the user chose them. */
+static void set_flame_defaults(struct record_args *a, const struct sampler_stats *st, const char *target,
+			       struct buf *subtitle)
+{
+	struct flame_opts *f = &a->out.flame;
+	if (!f->title)
+		f->title = mode_title(a);
+	if (!f->subtitle || !*f->subtitle) {
+		buf_addf(subtitle, "%s, %.1f s", target, st->duration_ns / 1e9);
+		if (a->so.mode != SAMPLER_OFFCPU) {
+			buf_addf(subtitle, ", %u Hz, ", a->so.freq ? a->so.freq : 99);
+			add_count(subtitle, st->samples);
+			buf_addstr(subtitle, " samples");
+		}
+		if (a->so.mode != SAMPLER_ONCPU) {
+			buf_addstr(subtitle, ", ");
+			add_count(subtitle, st->intervals);
+			buf_addstr(subtitle, " blocks");
+		}
+		if (st->lost_stacks) {
+			buf_addstr(subtitle, ", ");
+			add_count(subtitle, st->lost_stacks);
+			buf_addstr(subtitle, " lost stacks");
+		}
+		f->subtitle = subtitle->data;
+	}
+	if (!a->countname_given) {
+		if (a->so.mode == SAMPLER_ONCPU)
+			f->countname = "samples";
+		else if (!a->unit || strcmp(a->unit, "ns") == 0)
+			f->countname = "nanoseconds";
+		else
+			f->countname = strcmp(a->unit, "us") == 0 ? "microseconds" : "milliseconds";
+	}
+	if (a->so.mode == SAMPLER_WALL) {
+		/* widths from both values; each frame coloured by the one that dominates it */
+		f->value_index = 2; /* the sum, for folded and JSON output */
+		f->value_mask = 0x3;
+		f->value_palettes[0] = a->colors_given ? f->palette : FLAME_PAL_HOT;
+		f->value_palettes[1] = FLAME_PAL_BLUE;
+	} else if (!a->colors_given && a->so.mode == SAMPLER_OFFCPU) {
+		f->palette = a->so.wakeup ? FLAME_PAL_CHAIN : FLAME_PAL_IO;
+	}
+}
+
+static void print_summary(const struct record_args *a, const struct sampler_stats *st, const char *target,
+			  enum stop_reason why, const struct loop *l)
+{
+	struct buf b = BUF_INIT;
+	double secs = st->duration_ns / 1e9;
+	uint64_t events = a->so.mode == SAMPLER_OFFCPU ? st->intervals : st->samples;
+
+	buf_addstr(&b, "scorch: recorded ");
+	if (a->so.mode != SAMPLER_OFFCPU) {
+		add_count(&b, st->samples);
+		buf_addf(&b, " samples at %u Hz", a->so.freq ? a->so.freq : 99);
+	}
+	if (a->so.mode == SAMPLER_WALL)
+		buf_addstr(&b, " and ");
+	if (a->so.mode != SAMPLER_ONCPU) {
+		add_count(&b, st->intervals);
+		buf_addstr(&b, " off-CPU intervals");
+	}
+	buf_addf(&b, " of %s in %.2f s", target, secs);
+	if (why == STOP_COMMAND && l->child_exited) {
+		if (WIFEXITED(l->child_status) && WEXITSTATUS(l->child_status))
+			buf_addf(&b, " (the command exited with status %d)", WEXITSTATUS(l->child_status));
+		else if (WIFSIGNALED(l->child_status))
+			buf_addf(&b, " (the command was killed by signal %d)", WTERMSIG(l->child_status));
+	} else if (why == STOP_TARGETS) {
+		buf_addstr(&b, " (every target exited)");
+	}
+	fprintf(stderr, "%s\n", b.data);
+	buf_reset(&b);
+
+	uint64_t lost = 0;
+	for (size_t i = 0; i < st->nlosses; i++)
+		lost += st->losses[i].count;
+	if (!lost && !st->lost_stacks) {
+		fprintf(stderr, "scorch: lost: none\n");
+	} else {
+		buf_addstr(&b, "scorch: lost: ");
+		add_count(&b, st->lost_stacks);
+		buf_addf(&b, " of %llu %s with a [lost stack] (%.2f%%)", (unsigned long long)events,
+			 a->so.mode == SAMPLER_OFFCPU ? "intervals" : "samples",
+			 events ? 100.0 * (double)st->lost_stacks / (double)events : 0.0);
+		fprintf(stderr, "%s\n", b.data);
+		for (size_t i = 0; i < st->nlosses; i++)
+			fprintf(stderr, "scorch:   %llu: %s\n", (unsigned long long)st->losses[i].count,
+				st->losses[i].reason);
+	}
+	if (st->filtered_blocks)
+		fprintf(stderr, "scorch: %llu off-CPU intervals outside --min-block/--max-block left out\n",
+			(unsigned long long)st->filtered_blocks);
+	if (cli_verbosity() > 0) {
+		if (st->bpf_run_cnt)
+			fprintf(stderr, "scorch: bpf: %llu runs, %.0f ns each\n", (unsigned long long)st->bpf_run_cnt,
+				(double)st->bpf_run_ns / (double)st->bpf_run_cnt);
+		fprintf(stderr, "scorch: processes seen: %llu; targets alive at the end: %zu of %zu\n",
+			(unsigned long long)st->processes, st->targets_live, st->targets_total);
+		if (st->first_sample_ns)
+			fprintf(stderr, "scorch: attach at %llu ns, first sample at %llu ns (CLOCK_MONOTONIC)\n",
+				(unsigned long long)st->attach_ns, (unsigned long long)st->first_sample_ns);
+	}
+	buf_release(&b);
+}
+
+static void args_release(struct record_args *a)
+{
+	free(a->outputs);
+	free(a->debug_dirs);
+	free(a->pids);
+	free(a->tids);
+	free(a->cpus);
+}
 
 int cmd_record(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'record' is not built yet");
-	return 1;
+	struct record_args a;
+	struct errbuf err;
+	struct symbolizer *sym = NULL;
+	struct sampler *s = NULL;
+	struct profile *p = NULL;
+	struct spawned sp = { .pid = -1, .go_fd = -1, .err_fd = -1 };
+	struct loop l = { .epfd = -1, .sigfd = -1, .timerfd = -1, .child = -1 };
+	struct buf target = BUF_INIT, subtitle = BUF_INIT;
+	sigset_t mask, oldmask;
+	bool masked = false;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	errbuf_init(&err);
+	output_opts_init(&a.out, OUTPUT_FOLDED);
+	rc = parse_args(argc, argv, &a);
+	if (rc) {
+		rc = rc == 1000 ? 0 : rc;
+		goto out;
+	}
+	if (a.command && (a.so.npids || a.so.ntids || a.so.all || a.so.cgroup)) {
+		rc = cli_usage_error("record", "a command cannot be combined with -p, -t, -a or --cgroup");
+		goto out;
+	}
+	a.ro.value_unit_ns = a.unit_ns;
+	rc = 1;
+
+	struct symbolizer_opts syo = {
+		.debug_dirs = a.debug_dirs,
+		.ndebug_dirs = a.ndebug_dirs,
+		.demangle = !a.no_demangle,
+	};
+	sym = symbolizer_new(&syo);
+	if (!sym) {
+		cli_error("record: out of memory");
+		goto out;
+	}
+	a.so.sym = sym;
+
+	/* signals are read from a signalfd; block them before any child exists */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	masked = true;
+
+	if (a.command) {
+		if (sampler_spawn(a.command, &sp, &err)) {
+			cli_report("record", &err);
+			goto out;
+		}
+		a.so.exec_pid = sp.pid;
+		l.child = sp.pid;
+	}
+	s = sampler_new(&a.so, &err);
+	if (!s) {
+		cli_report("record", &err);
+		rc = err.code == -EINVAL ? 2 : 1;
+		if (rc == 2)
+			fputs("try 'scorch record --help'\n", stderr);
+		goto out;
+	}
+	sampler_describe_target(&a.so, a.command, &target);
+	if (sampler_attach(s, &err)) {
+		cli_report("record", &err);
+		goto out;
+	}
+	if (a.command && sampler_spawn_release(&sp, a.command[0], &err)) {
+		l.child = -1;
+		cli_report("record", &err);
+		goto out;
+	}
+	if (loop_setup(&l, s, a.duration_ns, &mask, &err)) {
+		cli_report("record", &err);
+		goto out;
+	}
+	enum stop_reason why = loop_run(&l, s);
+
+	/* every end condition lands here: detach, drain, symbolize, write */
+	sampler_detach(s);
+	if (l.child > 0 && !l.child_exited) {
+		/* stopped by -d or a signal: don't leave the command running unrecorded */
+		kill(l.child, SIGTERM);
+		waitpid(l.child, &l.child_status, 0);
+		l.child_exited = true;
+	}
+	/* a second Ctrl-C while symbolizing ends scorch at once */
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	masked = false;
+
+	p = profile_new();
+	if (!p) {
+		cli_error("record: out of memory");
+		goto out;
+	}
+	if (sampler_read(s, p, &a.ro, &err)) {
+		cli_report("record", &err);
+		goto out;
+	}
+	struct sampler_stats st;
+	sampler_get_stats(s, &st);
+	set_flame_defaults(&a, &st, target.data, &subtitle);
+	profile_meta_set(p, "target", target.data);
+	profile_meta_set(p, "title", a.out.flame.title);
+	profile_meta_set(p, "subtitle", a.out.flame.subtitle);
+
+	rc = 0;
+	struct buf written = BUF_INIT;
+	const char *def = DEFAULT_OUTPUT;
+	for (size_t i = 0; i < (a.noutputs ? a.noutputs : 1); i++) {
+		const char *path = a.noutputs ? a.outputs[i] : def;
+		errbuf_release(&err);
+		errbuf_init(&err);
+		int e = output_write(path, p, &a.out, &err);
+		if (e < 0 && e != -ENODATA) {
+			cli_report("record", &err);
+			rc = 1;
+			continue;
+		}
+		if (strcmp(path, "-") != 0)
+			buf_addf(&written, "%s%s", written.len ? ", " : "", path);
+	}
+	if (!a.quiet) {
+		print_summary(&a, &st, target.data, why, &l);
+		if (written.len)
+			fprintf(stderr, "scorch: wrote %s\n", written.data);
+		if (!profile_stack_count(p))
+			fprintf(stderr, "scorch: nothing was recorded: did the target run%s?\n",
+				a.so.mode == SAMPLER_OFFCPU ? " and block" : " on a CPU");
+	}
+	buf_release(&written);
+out:
+	if (sp.pid > 0 && sp.go_fd >= 0)
+		sampler_spawn_abort(&sp);
+	if (masked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	loop_release(&l);
+	profile_free(p);
+	sampler_free(s);
+	symbolizer_free(sym);
+	buf_release(&target);
+	buf_release(&subtitle);
+	errbuf_release(&err);
+	args_release(&a);
+	return rc;
 }

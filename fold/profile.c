@@ -207,8 +207,9 @@ static bool stack_eq(uint32_t id, const void *key, void *arg)
 	const struct profile *p = arg;
 	const struct stack_key *k = key;
 	const struct stack_entry *s = &p->stacks[id];
+	/* Empty stacks have no frame storage yet (NULL): memcmp must not see it. */
 	return s->depth == k->depth &&
-	       memcmp(p->stack_frames + s->frames_off, k->frames, k->depth * sizeof(uint32_t)) == 0;
+	       (k->depth == 0 || memcmp(p->stack_frames + s->frames_off, k->frames, k->depth * sizeof(uint32_t)) == 0);
 }
 
 int profile_add_stack(struct profile *p, const uint32_t *frames, size_t depth, const int64_t *values)
@@ -264,8 +265,9 @@ size_t profile_stack_count(const struct profile *p)
 
 struct profile_stack profile_stack_get(const struct profile *p, uint32_t id)
 {
+	static const uint32_t no_frames[1];
 	struct profile_stack s = {
-		.frames = p->stack_frames + p->stacks[id].frames_off,
+		.frames = p->stack_frames ? p->stack_frames + p->stacks[id].frames_off : no_frames,
 		.depth = p->stacks[id].depth,
 		.values = p->values + (size_t)id * p->ntypes,
 	};

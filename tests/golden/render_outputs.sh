@@ -48,8 +48,9 @@ reader=$!
 "$SCORCH" render "$f" -o "$W/fifo" || fail "render into a FIFO failed"
 wait "$reader"
 [ -p "$W/fifo" ] && cmp -s "$W/from-fifo.svg" "$W/a.svg" && ok "a FIFO target stays a FIFO and gets the SVG" || fail "FIFO target replaced or wrong data"
-"$SCORCH" render "$f" -o "$W/x.pb.gz" 2>"$W/err"; rc=$?
-[ $rc = 2 ] && [ ! -e "$W/x.pb.gz" ] && grep -q "not supported yet" "$W/err" && ok "pprof refused up front (exit 2, no file)" || fail "pprof: exit $rc $(cat "$W/err")"
+"$SCORCH" render "$f" -o "$W/x.data" 2>"$W/err"; rc=$?
+[ $rc = 2 ] && [ ! -e "$W/x.data" ] && grep -q "not supported yet" "$W/err" && ok "perf.data output refused up front (exit 2, no file)" || fail "perf.data: exit $rc $(cat "$W/err")"
+"$SCORCH" render "$f" -o "$W/x.pb.gz" 2>"$W/err" && gzip -t "$W/x.pb.gz" && ok "pprof written by extension (gzip stream; contents checked in pprof_go.sh)" || fail "pprof: $(cat "$W/err")"
 "$SCORCH" render "$f" -o /nonexistent-dir/x.svg 2>"$W/err"; rc=$?
 [ $rc = 1 ] && grep -q "/nonexistent-dir/x.svg" "$W/err" && ok "unwritable path: exit 1 naming it" || fail "unwritable: exit $rc $(cat "$W/err")"
 printf '' | "$SCORCH" render > "$W/empty.svg" 2>"$W/err"; rc=$?

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Load any profile input (perf.data, perf script text, folded text) into a profile, its kind told by content. */
+#ifndef SCORCH_CLI_INPUT_H
+#define SCORCH_CLI_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct profile;
+struct errbuf;
+
+enum input_kind {
+	INPUT_UNKNOWN = 0,
+	INPUT_PERF_DATA,   /* starts with the magic "PERFILE2" (file or pipe mode) */
+	INPUT_PERF_SCRIPT, /* `perf script` text */
+	INPUT_FOLDED,      /* folded stacks "a;b;c 123" (or the differential "a;b 1 2") */
+};
+
+/* Options shared by every command that reads inputs; a zeroed struct (or NULL) means the defaults. */
+struct input_opts {
+	unsigned fold_flags;           /* enum fold_flags (fold/fold.h): --pid --tid --kernel --jit --all --addrs */
+	const char *event;             /* fold only this event (--event / --event-filter); NULL = the first one */
+	bool count_samples;            /* --count samples: weight 1 per sample instead of the period */
+	bool srcline;                  /* perf script text from -F+srcline: a source line follows each frame */
+	const char *kallsyms;          /* perf.data: kallsyms of the recording machine (--kallsyms FILE) */
+	const char *const *debug_dirs; /* perf.data: extra roots for binaries and debug files (--debug-dir) */
+	size_t ndebug_dirs;
+	/* keep only these pids / tids / process names (NULL = all) */
+	const int64_t *pids;
+	size_t npids;
+	const int64_t *tids;
+	size_t ntids;
+	const char *const *comms;
+	size_t ncomms;
+	bool quiet;                    /* no per-line warnings (the summary of skipped lines is still printed) */
+};
+
+/*
+ * Read `path` ("-" = stdin) and add its samples to `p`. The kind is detected
+ * from the content, never the name; gzip-compressed text is read too. Text is
+ * streamed: memory grows with unique stacks, not with the input.
+ * Malformed lines are printed on stderr with their line number (the first
+ * few), their total is printed, and they are recorded as profile losses;
+ * every other loss the input added is printed on stderr too.
+ * `kind` (may be NULL) receives what was read.
+ * Returns 0, or a negative errno with `err` filled (print it with cli_report()).
+ */
+int input_load(const char *path, const struct input_opts *o, struct profile *p, enum input_kind *kind,
+	       struct errbuf *err);
+
+/* "perf.data", "perf script", "folded" or "unknown". */
+const char *input_kind_name(enum input_kind kind);
+
+/* Print one stderr line per loss recorded in `p` ("scorch: warning: 12 lost: REASON"); input_load() already prints its own. */
+void input_report_losses(const struct profile *p);
+
+#endif
