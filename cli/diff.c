@@ -18,8 +18,8 @@ static const struct option lopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "normalize", no_argument, NULL, 'n' },
 	{ "strip-hex", no_argument, NULL, 's' },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	INPUT_LONGOPTS,
 	OUTPUT_FLAME_LONGOPTS,
 	{ 0 }
 };
@@ -39,9 +39,9 @@ static void usage(FILE *out)
 	      "  -o, --output FILE     write FILE (replaced atomically); repeat for several formats\n"
 	      "  -n, --normalize       scale A's counts so both profiles have B's total\n"
 	      "  -s, --strip-hex       treat 0x<hex> in names as equal (\"0x...\"), for addresses\n"
-	      "  -q, --quiet           do not print malformed input lines, only their count\n"
 	      "  -h, --help            this help\n",
 	      out);
+	input_usage(out);
 	output_flame_usage(out);
 	fputs("\n"
 	      "examples:\n"
@@ -70,7 +70,7 @@ static int pick_value(const struct profile *p, const char *name)
 int cmd_diff(int argc, char **argv)
 {
 	struct output_opts out;
-	struct input_opts in = { 0 };
+	struct input_args ia;
 	struct errbuf err;
 	struct profile *a = NULL, *b = NULL, *d = NULL;
 	const char **outputs = NULL;
@@ -79,6 +79,7 @@ int cmd_diff(int argc, char **argv)
 	int c, rc = 2;
 
 	errbuf_init(&err);
+	input_args_init(&ia);
 	output_opts_init(&out, OUTPUT_SVG);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:nsqh", lopts, NULL)) != -1) {
@@ -98,13 +99,23 @@ int cmd_diff(int argc, char **argv)
 			strip_hex = true;
 			break;
 		case 'q':
-			in.quiet = true;
+			input_parse_option(&ia, INPUT_OPT_QUIET, optarg, &err);
 			break;
 		case 'h':
 			usage(stdout);
 			rc = 0;
 			goto out;
 		default:
+			if (c >= INPUT_OPT_BASE && c < INPUT_OPT_END) {
+				int r = input_parse_option(&ia, c, optarg, &err);
+				if (r == -ENOMEM)
+					goto nomem;
+				if (r < 0) {
+					rc = cli_usage_error("diff", "%s", err.msg.data);
+					goto out;
+				}
+				break;
+			}
 			if (c >= OUTPUT_OPT_BASE && c < OUTPUT_OPT_END) {
 				if (output_parse_flame_option(&out, c, optarg, &err) < 0) {
 					rc = cli_usage_error("diff", "%s", err.msg.data);
@@ -141,7 +152,7 @@ int cmd_diff(int argc, char **argv)
 	b = profile_new();
 	if (!a || !b)
 		goto nomem;
-	if (input_load(argv[optind], &in, a, NULL, &err) < 0 || input_load(argv[optind + 1], &in, b, NULL, &err) < 0) {
+	if (input_load(argv[optind], &ia.opts, a, NULL, &err) < 0 || input_load(argv[optind + 1], &ia.opts, b, NULL, &err) < 0) {
 		cli_report("", &err);
 		goto out;
 	}
@@ -180,6 +191,7 @@ out:
 	profile_free(b);
 	profile_free(d);
 	errbuf_release(&err);
+	input_args_release(&ia);
 	free(outputs);
 	return rc;
 }

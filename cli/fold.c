@@ -14,43 +14,10 @@
 #include "fold/profile.h"
 #include "lib/err.h"
 
-enum {
-	OPT_PID = 0x100,
-	OPT_TID,
-	OPT_KERNEL,
-	OPT_JIT,
-	OPT_ALL,
-	OPT_ADDRS,
-	OPT_NO_COMM,
-	OPT_SRCLINE,
-	OPT_COUNT,
-	OPT_KALLSYMS,
-	OPT_DEBUG_DIR,
-	OPT_FILTER_PID,
-	OPT_FILTER_TID,
-	OPT_FILTER_COMM,
-};
-
 static const struct option lopts[] = {
 	{ "output", required_argument, NULL, 'o' },
-	{ "pid", no_argument, NULL, OPT_PID },
-	{ "tid", no_argument, NULL, OPT_TID },
-	{ "kernel", no_argument, NULL, OPT_KERNEL },
-	{ "jit", no_argument, NULL, OPT_JIT },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "addrs", no_argument, NULL, OPT_ADDRS },
-	{ "no-comm", no_argument, NULL, OPT_NO_COMM },
-	{ "srcline", no_argument, NULL, OPT_SRCLINE },
-	{ "event-filter", required_argument, NULL, 'e' },
-	{ "event", required_argument, NULL, 'e' },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
-	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
-	{ "filter-pid", required_argument, NULL, OPT_FILTER_PID },
-	{ "filter-tid", required_argument, NULL, OPT_FILTER_TID },
-	{ "filter-comm", required_argument, NULL, OPT_FILTER_COMM },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	INPUT_LONGOPTS,
 	OUTPUT_FLAME_LONGOPTS,
 	{ 0 }
 };
@@ -67,28 +34,6 @@ static void usage(FILE *out)
 	      "options:\n"
 	      "  -o, --output FILE     write FILE (replaced atomically) instead of stdout; its\n"
 	      "                        extension picks the format (folded unless .svg, .json...)\n"
-	      "      --pid             process label with its pid: \"comm-PID\"\n"
-	      "      --tid             process label with pid and tid: \"comm-PID/TID\"\n"
-	      "      --kernel          mark kernel frames with _[k]\n"
-	      "      --jit             mark JIT frames (/tmp/perf-PID.map) with _[j]\n"
-	      "      --all             all marks: --kernel --jit and inlined frames _[i]\n"
-	      "      --addrs           show unknown symbols with their address: [mod <addr>]\n"
-	      "      --no-comm         no process label as the root frame\n"
-	      "      --srcline         perf script -F+srcline text: append each frame's source\n"
-	      "                        line (\"func:file.c:12\")\n"
-	      "  -e, --event-filter EV fold only samples of event EV (default: the first event\n"
-	      "                        seen; samples of other events are counted and left out)\n"
-	      "      --count samples|period\n"
-	      "                        weigh each sample 1, or by its period (default: the\n"
-	      "                        period where the input has one)\n"
-	      "      --filter-pid PID[,PID...]  keep only these processes (perf script needs\n"
-	      "                        a pid field: perf script -F +pid)\n"
-	      "      --filter-tid TID[,TID...]  keep only these threads\n"
-	      "      --filter-comm NAME keep only processes named NAME (repeatable)\n"
-	      "      --kallsyms FILE   perf.data: kallsyms of the machine that recorded it\n"
-	      "      --debug-dir DIR   perf.data: look for binaries and debug files under DIR\n"
-	      "                        too (repeatable)\n"
-	      "  -q, --quiet           do not print malformed lines, only their count\n"
 	      "  -h, --help            this help\n"
 	      "  scorch -v fold ...    also print each input's kind, samples and value types\n"
 	      "\n"
@@ -110,138 +55,53 @@ static void usage(FILE *out)
 	      "  perf script | scorch fold -o cpu.svg --title 'CPU'\n"
 	      "\n",
 	      out);
+	input_usage(out);
 	output_flame_usage(out);
-}
-
-/* Append the comma-separated ids of `arg` to `*list`. Returns 0 or -EINVAL / -ENOMEM. */
-static int parse_ids(const char *arg, int64_t **list, size_t *n)
-{
-	const char *s = arg;
-	while (*s) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(s, &end, 10);
-		if (end == s || errno || v < 0 || (*end && *end != ','))
-			return -EINVAL;
-		int64_t *l = realloc(*list, (*n + 1) * sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		*list = l;
-		l[(*n)++] = v;
-		s = *end ? end + 1 : end;
-	}
-	return *n ? 0 : -EINVAL;
-}
-
-static int add_str(const char *arg, const char ***list, size_t *n)
-{
-	const char **l = realloc(*list, (*n + 1) * sizeof(*l));
-	if (!l)
-		return -ENOMEM;
-	*list = l;
-	l[(*n)++] = arg;
-	return 0;
 }
 
 int cmd_fold(int argc, char **argv)
 {
-	struct input_opts in = { 0 };
+	struct input_args ia;
 	const char *out_path = "-";
-	const char **debug_dirs = NULL, **comms = NULL;
-	int64_t *pids = NULL, *tids = NULL;
-	size_t ndebug = 0, ncomms = 0, npids = 0, ntids = 0;
 	struct errbuf err;
 	struct profile *p = NULL;
 	struct output_opts oo;
 	int c, rc = 2;
 
 	errbuf_init(&err);
+	input_args_init(&ia);
 	output_opts_init(&oo, OUTPUT_FOLDED);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:e:qh", lopts, NULL)) != -1) {
+		int r = 0;
 		switch (c) {
 		case 'o':
 			out_path = optarg;
-			break;
-		case OPT_PID:
-			in.fold_flags |= FOLD_PID;
-			break;
-		case OPT_TID:
-			in.fold_flags |= FOLD_TID;
-			break;
-		case OPT_KERNEL:
-			in.fold_flags |= FOLD_KERNEL_TAG;
-			break;
-		case OPT_JIT:
-			in.fold_flags |= FOLD_JIT_TAG;
-			break;
-		case OPT_ALL:
-			in.fold_flags |= FOLD_KERNEL_TAG | FOLD_JIT_TAG | FOLD_INLINE_TAG;
-			break;
-		case OPT_ADDRS:
-			in.fold_flags |= FOLD_ADDRS;
-			break;
-		case OPT_NO_COMM:
-			in.fold_flags |= FOLD_NO_COMM;
-			break;
-		case OPT_SRCLINE:
-			in.srcline = true;
-			break;
+			continue;
 		case 'e':
-			if (!*optarg) {
-				rc = cli_usage_error("fold", "--event-filter needs an event name");
-				goto out;
-			}
-			in.event = optarg;
-			break;
-		case OPT_COUNT:
-			if (strcmp(optarg, "samples") == 0) {
-				in.count_samples = true;
-			} else if (strcmp(optarg, "period") == 0) {
-				in.count_samples = false;
-			} else {
-				rc = cli_usage_error("fold", "invalid --count '%s': use samples or period", optarg);
-				goto out;
-			}
-			break;
-		case OPT_KALLSYMS:
-			in.kallsyms = optarg;
-			break;
-		case OPT_DEBUG_DIR:
-			if (add_str(optarg, &debug_dirs, &ndebug) < 0)
-				goto nomem;
-			break;
-		case OPT_FILTER_PID:
-		case OPT_FILTER_TID: {
-			int e = c == OPT_FILTER_PID ? parse_ids(optarg, &pids, &npids) : parse_ids(optarg, &tids, &ntids);
-			if (e == -ENOMEM)
-				goto nomem;
-			if (e < 0) {
-				rc = cli_usage_error("fold", "invalid %s '%s': expected numbers separated by commas",
-						     c == OPT_FILTER_PID ? "--filter-pid" : "--filter-tid", optarg);
-				goto out;
-			}
-			break;
-		}
-		case OPT_FILTER_COMM:
-			if (add_str(optarg, &comms, &ncomms) < 0)
-				goto nomem;
+			r = input_parse_option(&ia, INPUT_OPT_EVENT, optarg, &err);
 			break;
 		case 'q':
-			in.quiet = true;
+			r = input_parse_option(&ia, INPUT_OPT_QUIET, optarg, &err);
 			break;
 		case 'h':
 			usage(stdout);
 			rc = 0;
 			goto out;
 		default:
-			if (c >= OUTPUT_OPT_BASE) {
-				if (output_parse_flame_option(&oo, c, optarg, &err) < 0) {
-					rc = cli_usage_error("fold", "%s", err.msg.data);
-					goto out;
-				}
-				break;
-			}
+			if (c >= INPUT_OPT_BASE && c < INPUT_OPT_END)
+				r = input_parse_option(&ia, c, optarg, &err);
+			else if (c >= OUTPUT_OPT_BASE && c < OUTPUT_OPT_END)
+				r = output_parse_flame_option(&oo, c, optarg, &err);
+			break;
+		}
+		if (r == -ENOMEM)
+			goto nomem;
+		if (r < 0) {
+			rc = cli_usage_error("fold", "%s", err.msg.data);
+			goto out;
+		}
+		if (r == 0) {
 			rc = cli_usage_error("fold", "unknown or incomplete option");
 			goto out;
 		}
@@ -250,14 +110,7 @@ int cmd_fold(int argc, char **argv)
 		rc = cli_usage_error("fold", "%s", err.msg.data);
 		goto out;
 	}
-	in.debug_dirs = debug_dirs;
-	in.ndebug_dirs = ndebug;
-	in.pids = pids;
-	in.npids = npids;
-	in.tids = tids;
-	in.ntids = ntids;
-	in.comms = comms;
-	in.ncomms = ncomms;
+	const struct input_opts *in = &ia.opts;
 
 	rc = 1;
 	p = profile_new();
@@ -268,7 +121,7 @@ int cmd_fold(int argc, char **argv)
 		const char *path = optind < argc ? argv[optind + i] : "-";
 		enum input_kind kind;
 		size_t before = profile_stack_count(p);
-		if (input_load(path, &in, p, &kind, &err) < 0) {
+		if (input_load(path, in, p, &kind, &err) < 0) {
 			cli_report("", &err);
 			goto out;
 		}
@@ -297,9 +150,6 @@ nomem:
 out:
 	profile_free(p);
 	errbuf_release(&err);
-	free(debug_dirs);
-	free(comms);
-	free(pids);
-	free(tids);
+	input_args_release(&ia);
 	return rc;
 }

@@ -207,22 +207,26 @@ static void *pipe_copy_run(void *arg)
 	return NULL;
 }
 
-static int load_perf_data(const char *path, struct source *s, const struct input_opts *o, struct profile *p,
-			  struct errbuf *err)
+static int replay_perf_data(const char *path, struct source *s, const struct input_opts *o, struct profile *p,
+			    struct perf_replay_stats *stats, struct errbuf *err)
 {
 	struct perf_replay_opts ro = {
+		.stats = stats,
 		.event = o->event,
 		.count_samples = o->count_samples,
 		.kallsyms = o->kallsyms,
 		.debug_dirs = o->debug_dirs,
 		.ndebug_dirs = o->ndebug_dirs,
 		.fold_flags = o->fold_flags,
+		.pids = o->pids,
+		.npids = o->npids,
+		.tids = o->tids,
+		.ntids = o->ntids,
+		.comms = o->comms,
+		.ncomms = o->ncomms,
 	};
 	struct stat st;
 
-	if (o->pids || o->tids || o->comms)
-		return errbuf_set(err, -ENOTSUP, "cannot filter '%s' by pid, tid or command: not supported for perf.data yet",
-				  path);
 	if (strcmp(path, "-") != 0)
 		return perf_replay_file(path, &ro, p, err);
 	/* stdin: its first bytes are consumed; rewind a file, or replay a pipe through a new pipe */
@@ -252,6 +256,31 @@ static int load_perf_data(const char *path, struct source *s, const struct input
 	}
 	dup2(saved, STDIN_FILENO);
 	close(saved);
+	return rc;
+}
+
+/* What a replay left out, said once on stderr (losses are printed with the others). */
+static void perf_data_summary(const char *name, const struct input_opts *o, const struct perf_replay_stats *st)
+{
+	if (st->other_samples)
+		cli_error("%s: folded event '%s' only; left out %llu sample%s of other events (first: '%s')%s", name,
+			  st->event, (unsigned long long)st->other_samples, st->other_samples == 1 ? "" : "s",
+			  st->other_event, o->event ? "" : ": choose one with --event");
+	if (st->filtered && (cli_verbosity() > 0 || st->samples == 0))
+		cli_error("%s: %llu sample%s left out by the pid/tid/comm filters", name,
+			  (unsigned long long)st->filtered, st->filtered == 1 ? "" : "s");
+	if (st->samples == 0 && !st->filtered && !st->other_samples)
+		cli_error("%s: warning: no samples of event '%s'", name, st->event[0] ? st->event : "?");
+}
+
+static int load_perf_data(const char *path, struct source *s, const struct input_opts *o, struct profile *p,
+			  struct errbuf *err)
+{
+	struct perf_replay_stats st;
+	memset(&st, 0, sizeof(st));
+	int rc = replay_perf_data(path, s, o, p, &st, err);
+	if (rc == 0 && !o->quiet)
+		perf_data_summary(strcmp(path, "-") == 0 ? "<stdin>" : path, o, &st);
 	return rc;
 }
 
@@ -457,4 +486,134 @@ int input_load(const char *path, const struct input_opts *o, struct profile *p, 
 	if (kind)
 		*kind = k;
 	return rc;
+}
+
+/* ---- shared option parsing ---------------------------------------------------------------------- */
+
+void input_args_init(struct input_args *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void input_args_release(struct input_args *a)
+{
+	free(a->debug_dirs);
+	free(a->comms);
+	free(a->pids);
+	free(a->tids);
+	input_args_init(a);
+}
+
+/* Append the comma-separated ids of `arg` to `*list`. Returns 0 or -EINVAL / -ENOMEM. */
+static int parse_ids(const char *arg, int64_t **list, size_t *n)
+{
+	const char *s = arg;
+	while (*s) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(s, &end, 10);
+		if (end == s || errno || v < 0 || (*end && *end != ','))
+			return -EINVAL;
+		int64_t *l = realloc(*list, (*n + 1) * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		*list = l;
+		l[(*n)++] = v;
+		s = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -EINVAL;
+}
+
+static int add_str(const char *arg, const char ***list, size_t *n)
+{
+	const char **l = realloc(*list, (*n + 1) * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	l[(*n)++] = arg;
+	return 0;
+}
+
+int input_parse_option(struct input_args *a, int opt, const char *arg, struct errbuf *err)
+{
+	struct input_opts *o = &a->opts;
+	int rc;
+
+	switch (opt) {
+	case INPUT_OPT_PID: o->fold_flags |= FOLD_PID; break;
+	case INPUT_OPT_TID: o->fold_flags |= FOLD_TID; break;
+	case INPUT_OPT_KERNEL: o->fold_flags |= FOLD_KERNEL_TAG; break;
+	case INPUT_OPT_JIT: o->fold_flags |= FOLD_JIT_TAG; break;
+	case INPUT_OPT_ALL: o->fold_flags |= FOLD_KERNEL_TAG | FOLD_JIT_TAG | FOLD_INLINE_TAG; break;
+	case INPUT_OPT_ADDRS: o->fold_flags |= FOLD_ADDRS; break;
+	case INPUT_OPT_NO_COMM: o->fold_flags |= FOLD_NO_COMM; break;
+	case INPUT_OPT_SRCLINE: o->srcline = true; break;
+	case INPUT_OPT_QUIET: o->quiet = true; break;
+	case INPUT_OPT_KALLSYMS: o->kallsyms = arg; break;
+	case INPUT_OPT_EVENT:
+		if (!*arg)
+			return errbuf_set(err, -EINVAL, "--event needs an event name");
+		o->event = arg;
+		break;
+	case INPUT_OPT_COUNT:
+		if (strcmp(arg, "samples") == 0)
+			o->count_samples = true;
+		else if (strcmp(arg, "period") == 0)
+			o->count_samples = false;
+		else
+			return errbuf_set(err, -EINVAL, "invalid --count '%s': use samples or period", arg);
+		break;
+	case INPUT_OPT_DEBUG_DIR:
+		if (add_str(arg, &a->debug_dirs, &o->ndebug_dirs) < 0)
+			return errbuf_set(err, -ENOMEM, "out of memory");
+		o->debug_dirs = a->debug_dirs;
+		break;
+	case INPUT_OPT_FILTER_COMM:
+		if (add_str(arg, &a->comms, &o->ncomms) < 0)
+			return errbuf_set(err, -ENOMEM, "out of memory");
+		o->comms = a->comms;
+		break;
+	case INPUT_OPT_FILTER_PID:
+	case INPUT_OPT_FILTER_TID:
+		rc = opt == INPUT_OPT_FILTER_PID ? parse_ids(arg, &a->pids, &o->npids) : parse_ids(arg, &a->tids, &o->ntids);
+		o->pids = a->pids;
+		o->tids = a->tids;
+		if (rc == -ENOMEM)
+			return errbuf_set(err, -ENOMEM, "out of memory");
+		if (rc < 0)
+			return errbuf_set(err, -EINVAL, "invalid %s '%s': expected numbers separated by commas",
+					  opt == INPUT_OPT_FILTER_PID ? "--filter-pid" : "--filter-tid", arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+void input_usage(FILE *out)
+{
+	fputs("input (perf.data, `perf script` text or folded text, told apart by content):\n"
+	      "      --pid             process label with its pid: \"comm-PID\"\n"
+	      "      --tid             process label with pid and tid: \"comm-PID/TID\"\n"
+	      "      --kernel          mark kernel frames with _[k]\n"
+	      "      --jit             mark JIT frames (/tmp/perf-PID.map) with _[j]\n"
+	      "      --all             all marks: --kernel --jit and inlined frames _[i]\n"
+	      "      --addrs           show unknown symbols with their address: [mod <addr>]\n"
+	      "      --no-comm         no process label as the root frame\n"
+	      "      --srcline         perf script -F+srcline text: append each frame's source\n"
+	      "                        line (\"func:file.c:12\")\n"
+	      "  -e, --event EV        only samples of event EV (--event-filter is the same;\n"
+	      "                        default: the first event; others are counted and left out)\n"
+	      "      --count samples|period\n"
+	      "                        weigh each sample 1, or by its period (default: the\n"
+	      "                        period where the input has one)\n"
+	      "      --filter-pid PID[,PID...]  keep only these processes (perf script text needs\n"
+	      "                        a pid field: perf script -F +pid)\n"
+	      "      --filter-tid TID[,TID...]  keep only these threads\n"
+	      "      --filter-comm NAME keep only processes named NAME (repeatable)\n"
+	      "      --kallsyms FILE   perf.data: kallsyms of the machine that recorded it\n"
+	      "      --debug-dir DIR   perf.data: look for binaries and debug files under DIR\n"
+	      "                        too, by build-id or name (repeatable)\n"
+	      "  -q, --quiet           do not print malformed lines, only their count\n",
+	      out);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct profile;
 struct errbuf;
@@ -48,6 +49,72 @@ struct input_opts {
  */
 int input_load(const char *path, const struct input_opts *o, struct profile *p, enum input_kind *kind,
 	       struct errbuf *err);
+
+/*
+ * The input options every reading command shares (fold, render, diff), all
+ * long-only. Put INPUT_LONGOPTS in a command's `struct option` table and, in
+ * its getopt_long loop, pass every value in [INPUT_OPT_BASE, INPUT_OPT_END) to
+ * input_parse_option(); input_usage() prints their help lines.
+ */
+enum input_option {
+	INPUT_OPT_BASE = 0x800,
+	INPUT_OPT_PID = INPUT_OPT_BASE,
+	INPUT_OPT_TID,
+	INPUT_OPT_KERNEL,
+	INPUT_OPT_JIT,
+	INPUT_OPT_ALL,
+	INPUT_OPT_ADDRS,
+	INPUT_OPT_NO_COMM,
+	INPUT_OPT_SRCLINE,
+	INPUT_OPT_EVENT,
+	INPUT_OPT_COUNT,
+	INPUT_OPT_KALLSYMS,
+	INPUT_OPT_DEBUG_DIR,
+	INPUT_OPT_FILTER_PID,
+	INPUT_OPT_FILTER_TID,
+	INPUT_OPT_FILTER_COMM,
+	INPUT_OPT_QUIET,
+	INPUT_OPT_END
+};
+
+#define INPUT_LONGOPTS                                                           \
+	{ "pid", no_argument, NULL, INPUT_OPT_PID },                             \
+	{ "tid", no_argument, NULL, INPUT_OPT_TID },                             \
+	{ "kernel", no_argument, NULL, INPUT_OPT_KERNEL },                       \
+	{ "jit", no_argument, NULL, INPUT_OPT_JIT },                             \
+	{ "all", no_argument, NULL, INPUT_OPT_ALL },                             \
+	{ "addrs", no_argument, NULL, INPUT_OPT_ADDRS },                         \
+	{ "no-comm", no_argument, NULL, INPUT_OPT_NO_COMM },                     \
+	{ "srcline", no_argument, NULL, INPUT_OPT_SRCLINE },                     \
+	{ "event", required_argument, NULL, INPUT_OPT_EVENT },                   \
+	{ "event-filter", required_argument, NULL, INPUT_OPT_EVENT },            \
+	{ "count", required_argument, NULL, INPUT_OPT_COUNT },                   \
+	{ "kallsyms", required_argument, NULL, INPUT_OPT_KALLSYMS },             \
+	{ "debug-dir", required_argument, NULL, INPUT_OPT_DEBUG_DIR },           \
+	{ "filter-pid", required_argument, NULL, INPUT_OPT_FILTER_PID },         \
+	{ "filter-tid", required_argument, NULL, INPUT_OPT_FILTER_TID },         \
+	{ "filter-comm", required_argument, NULL, INPUT_OPT_FILTER_COMM },       \
+	{ "quiet", no_argument, NULL, INPUT_OPT_QUIET }
+
+/* Input options being parsed: `opts` plus the lists it points into, owned here. */
+struct input_args {
+	struct input_opts opts;
+	const char **debug_dirs; /* borrowed argv strings */
+	const char **comms;
+	int64_t *pids;
+	int64_t *tids;
+};
+
+void input_args_init(struct input_args *a);
+void input_args_release(struct input_args *a);
+/*
+ * Apply option `opt` with argument `arg` (borrowed: argv outlives it) to `a`.
+ * Returns 1 when applied, 0 when `opt` is not an input option, -EINVAL with
+ * `err` filled for a bad argument, or -ENOMEM.
+ */
+int input_parse_option(struct input_args *a, int opt, const char *arg, struct errbuf *err);
+/* The help lines of the input options. */
+void input_usage(FILE *out);
 
 /* "perf.data", "perf script", "folded" or "unknown". */
 const char *input_kind_name(enum input_kind kind);

@@ -15,24 +15,10 @@
 #include "fold/profile.h"
 #include "lib/err.h"
 
-enum {
-	OPT_PID = 0x100,
-	OPT_TID,
-	OPT_KERNEL,
-	OPT_JIT,
-	OPT_ALL,
-};
-
 static const struct option lopts[] = {
 	{ "output", required_argument, NULL, 'o' },
-	{ "event", required_argument, NULL, 'e' },
-	{ "pid", no_argument, NULL, OPT_PID },
-	{ "tid", no_argument, NULL, OPT_TID },
-	{ "kernel", no_argument, NULL, OPT_KERNEL },
-	{ "jit", no_argument, NULL, OPT_JIT },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	INPUT_LONGOPTS,
 	OUTPUT_FLAME_LONGOPTS,
 	{ 0 }
 };
@@ -50,13 +36,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "options:\n"
 	      "  -o, --output FILE     write FILE (replaced atomically); repeat for several formats\n"
-	      "  -e, --event EV        perf input: draw only samples of event EV\n"
-	      "      --pid, --tid      perf input: process (and thread) label as the root frame\n"
-	      "      --kernel, --jit, --all\n"
-	      "                        perf input: mark kernel/JIT/inlined frames (java palette)\n"
-	      "  -q, --quiet           do not print malformed input lines, only their count\n"
 	      "  -h, --help            this help\n",
 	      out);
+	input_usage(out);
 	output_flame_usage(out);
 	fputs("\n"
 	      "In the SVG: hover a frame for its share, click to zoom, \"Reset Zoom\" to go\n"
@@ -87,7 +69,7 @@ static double cpu_seconds(void)
 
 int cmd_render(int argc, char **argv)
 {
-	struct input_opts in = { 0 };
+	struct input_args ia;
 	struct output_opts out;
 	struct errbuf err;
 	struct profile *p = NULL;
@@ -96,6 +78,7 @@ int cmd_render(int argc, char **argv)
 	int c, rc = 2;
 
 	errbuf_init(&err);
+	input_args_init(&ia);
 	output_opts_init(&out, OUTPUT_SVG);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:e:qh", lopts, NULL)) != -1) {
@@ -109,31 +92,27 @@ int cmd_render(int argc, char **argv)
 			break;
 		}
 		case 'e':
-			in.event = optarg;
-			break;
-		case OPT_PID:
-			in.fold_flags |= FOLD_PID;
-			break;
-		case OPT_TID:
-			in.fold_flags |= FOLD_TID;
-			break;
-		case OPT_KERNEL:
-			in.fold_flags |= FOLD_KERNEL_TAG;
-			break;
-		case OPT_JIT:
-			in.fold_flags |= FOLD_JIT_TAG;
-			break;
-		case OPT_ALL:
-			in.fold_flags |= FOLD_KERNEL_TAG | FOLD_JIT_TAG | FOLD_INLINE_TAG;
-			break;
 		case 'q':
-			in.quiet = true;
+			if (input_parse_option(&ia, c == 'e' ? INPUT_OPT_EVENT : INPUT_OPT_QUIET, optarg, &err) < 0) {
+				rc = cli_usage_error("render", "%s", err.msg.data);
+				goto out;
+			}
 			break;
 		case 'h':
 			usage(stdout);
 			rc = 0;
 			goto out;
 		default:
+			if (c >= INPUT_OPT_BASE && c < INPUT_OPT_END) {
+				int r = input_parse_option(&ia, c, optarg, &err);
+				if (r == -ENOMEM)
+					goto nomem;
+				if (r < 0) {
+					rc = cli_usage_error("render", "%s", err.msg.data);
+					goto out;
+				}
+				break;
+			}
 			if (c >= OUTPUT_OPT_BASE && c < OUTPUT_OPT_END) {
 				if (output_parse_flame_option(&out, c, optarg, &err) < 0) {
 					rc = cli_usage_error("render", "%s", err.msg.data);
@@ -166,7 +145,7 @@ int cmd_render(int argc, char **argv)
 	if (!p)
 		goto nomem;
 	double t0 = cpu_seconds();
-	if (input_load(optind < argc ? argv[optind] : "-", &in, p, NULL, &err) < 0) {
+	if (input_load(optind < argc ? argv[optind] : "-", &ia.opts, p, NULL, &err) < 0) {
 		cli_report("", &err);
 		goto out;
 	}
@@ -192,6 +171,7 @@ nomem:
 out:
 	profile_free(p);
 	errbuf_release(&err);
+	input_args_release(&ia);
 	free(outputs);
 	return rc;
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The input options shared by fold, render and diff (cli/input.c): the same perf.data read with
+# --kallsyms/--debug-dir/--event/--filter-* gives the same stacks whichever command reads it,
+# matching perf's own stackcollapse golden; bad option values are usage errors (exit 2).
+. "$(dirname "$0")/../testlib.sh"
+require_fixtures
+P=$FIXTURES/perf
+[ -f "$P/a_mt_fp.data" ] || skip "perf fixtures missing under $P"
+K=$T_WORK/kallsyms
+xz -dc "$P/bin/kallsyms.xz" > "$K" || { fail "cannot unpack kallsyms"; finish; }
+IN=(--kallsyms "$K" --debug-dir "$P/bin")
+
+# render and fold read perf.data with the same options and agree with perf's golden
+"$SCORCH" fold "${IN[@]}" "$P/a_cpu_fp.data" > "$T_WORK/fold.folded" 2>"$T_WORK/err"
+check "fold a_cpu_fp.data = golden collapsed" cmp -s "$T_WORK/fold.folded" "$P/golden/a_cpu_fp.collapsed.txt"
+"$SCORCH" render "${IN[@]}" "$P/a_cpu_fp.data" -o "$T_WORK/render.folded" 2>"$T_WORK/err"
+check "render --kallsyms --debug-dir -o x.folded = golden collapsed" cmp -s "$T_WORK/render.folded" "$P/golden/a_cpu_fp.collapsed.txt"
+
+# --event picks the second event of a two-event file in every command
+"$SCORCH" fold "${IN[@]}" --event sched:sched_switch "$P/f_sleeper_multi.data" > "$T_WORK/ev.fold" 2>/dev/null
+"$SCORCH" render "${IN[@]}" --event sched:sched_switch "$P/f_sleeper_multi.data" -o "$T_WORK/ev.render.folded" 2>/dev/null
+check "render --event = fold --event" cmp -s "$T_WORK/ev.fold" "$T_WORK/ev.render.folded"
+if grep -q 'schedule' "$T_WORK/ev.fold" && ! grep -q 'burn' "$T_WORK/ev.fold"; then
+	ok "--event sched:sched_switch folds switch-out stacks only"
+else
+	fail "--event sched:sched_switch: unexpected stacks"
+fi
+
+# filters: by thread name, on perf.data; every kept root frame is that thread
+"$SCORCH" fold "${IN[@]}" --filter-comm mt-sort "$P/a_mt_fp.data" > "$T_WORK/comm.folded" 2>/dev/null
+roots=$(cut -d';' -f1 "$T_WORK/comm.folded" | sort -u | tr '\n' ' ')
+[ "$roots" = "mt-sort " ] && ok "--filter-comm mt-sort keeps only mt-sort" || fail "--filter-comm: roots '$roots'"
+"$SCORCH" fold "${IN[@]}" --filter-tid 1 "$P/a_mt_fp.data" > "$T_WORK/none.folded" 2>"$T_WORK/none.err"
+[ ! -s "$T_WORK/none.folded" ] && grep -q "left out by the pid/tid/comm filters" "$T_WORK/none.err" \
+	&& ok "a filter matching nothing says so" || fail "--filter-tid 1: $(cat "$T_WORK/none.err")"
+
+# diff reads perf.data too, with the same options: A against itself has no change
+"$SCORCH" diff "${IN[@]}" "$P/a_cpu_fp.data" "$P/a_cpu_fp.data" -o "$T_WORK/self.folded" 2>/dev/null
+awk '$(NF-1) != $NF { bad++ } END { exit bad ? 1 : 0 }' "$T_WORK/self.folded" && [ -s "$T_WORK/self.folded" ] \
+	&& ok "diff of a perf.data with itself: every line unchanged" || fail "diff self: changed lines"
+
+# usage errors: exit 2 with the command's name and a hint
+for cmd in fold render; do
+	"$SCORCH" $cmd --count bogus "$P/a_cpu_fp.data" >/dev/null 2>"$T_WORK/u.err"; rc=$?
+	[ $rc = 2 ] && grep -q "invalid --count 'bogus'" "$T_WORK/u.err" && grep -q "try 'scorch $cmd --help'" "$T_WORK/u.err" \
+		&& ok "$cmd --count bogus: usage error" || fail "$cmd --count bogus: exit $rc $(cat "$T_WORK/u.err")"
+	"$SCORCH" $cmd --filter-pid 12x "$P/a_cpu_fp.data" >/dev/null 2>"$T_WORK/u.err"; rc=$?
+	[ $rc = 2 ] && grep -q "invalid --filter-pid '12x'" "$T_WORK/u.err" && ok "$cmd --filter-pid 12x: usage error" \
+		|| fail "$cmd --filter-pid 12x: exit $rc"
+done
+finish
