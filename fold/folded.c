@@ -8,20 +8,45 @@
 
 #include "fold/internal.h"
 #include "fold/profile.h"
+#include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/hash.h"
+#include "lib/htab.h"
+
+/*
+ * Reading is dominated by naming frames, so two shortcuts keep it to about
+ * one hash lookup per new frame: frames named by the same text as the previous
+ * line (sorted folded files share long prefixes) reuse its ids, and the others
+ * go through one table from frame text straight to frame id (the kind follows
+ * from the text, so the text alone names the frame).
+ */
+struct text_key {
+	const char *s;
+	size_t len;
+};
 
 struct folded_state {
 	bool decided;      /* the first data line set the mode */
 	bool diff;         /* differential input */
 	int idx_a, idx_b;  /* value type indexes; idx_b < 0 when the profile has a single column */
-	uint32_t *frames;
+	uint32_t *frames;  /* this line's frame ids */
+	size_t *ends;      /* offset of the byte after each frame in the line's stack text */
 	size_t cap;
+	size_t prev_depth; /* frames of the previous line still in `frames`/`ends` */
+	struct buf prev;   /* the previous line's stack text */
+	struct htab by_text;
+	struct text_key *text; /* per frame id: its name, borrowed from the profile (stable) */
+	size_t ntext;
 };
 
 int folded_begin(struct fold_reader *r)
 {
 	r->fs = calloc(1, sizeof(*r->fs));
-	return r->fs ? 0 : -ENOMEM;
+	if (!r->fs)
+		return -ENOMEM;
+	buf_init(&r->fs->prev);
+	htab_init(&r->fs->by_text);
+	return 0;
 }
 
 void folded_free(struct fold_reader *r)
@@ -29,8 +54,39 @@ void folded_free(struct fold_reader *r)
 	if (!r->fs)
 		return;
 	free(r->fs->frames);
+	free(r->fs->ends);
+	buf_release(&r->fs->prev);
+	htab_release(&r->fs->by_text);
+	free(r->fs->text);
 	free(r->fs);
 	r->fs = NULL;
+}
+
+static bool frame_text_eq(uint32_t id, const void *key, void *arg)
+{
+	const struct folded_state *fs = arg;
+	const struct text_key *k = key;
+	return fs->text[id].len == k->len && memcmp(fs->text[id].s, k->s, k->len) == 0;
+}
+
+/* Remember frame `id`'s text for frame_text_eq(). 0 or -ENOMEM. */
+static int note_text(struct folded_state *fs, const struct profile *p, uint32_t id)
+{
+	if (id >= fs->ntext) {
+		size_t n = fs->ntext ? fs->ntext : 1024;
+		while (n <= id)
+			n *= 2;
+		struct text_key *t = realloc(fs->text, n * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		memset(t + fs->ntext, 0, (n - fs->ntext) * sizeof(*t));
+		fs->text = t;
+		fs->ntext = n;
+	}
+	uint32_t name = profile_frame_get(p, id)->name;
+	fs->text[id].s = profile_str(p, name);
+	fs->text[id].len = profile_str_len(p, name);
+	return 0;
 }
 
 int folded_end(struct fold_reader *r, struct errbuf *err)
@@ -144,27 +200,48 @@ int folded_line(struct fold_reader *r, const char *s, size_t n, struct errbuf *e
 		fold_reader_malformed(r, "no frames before the count", s, n);
 		return 0;
 	}
+	/* frames wholly inside the text shared with the previous line keep its ids */
+	size_t common = 0, lim = len < fs->prev.len ? len : fs->prev.len;
+	while (common < lim && s[common] == fs->prev.data[common])
+		common++;
 	size_t depth = 0;
-	const char *f = s, *end = s + len;
+	while (depth < fs->prev_depth && fs->ends[depth] < common)
+		depth++;
+	const char *f = depth ? s + fs->ends[depth - 1] + 1 : s, *end = s + len;
 	while (len && f <= end) {
 		const char *semi = memchr(f, ';', (size_t)(end - f));
 		size_t fl = semi ? (size_t)(semi - f) : (size_t)(end - f);
 		if (depth == fs->cap) {
 			size_t cap = fs->cap ? fs->cap * 2 : 256;
 			uint32_t *v = realloc(fs->frames, cap * sizeof(*v));
-			if (!v)
+			size_t *e = v ? realloc(fs->ends, cap * sizeof(*e)) : NULL;
+			if (v)
+				fs->frames = v;
+			if (!e)
 				return errbuf_set(err, -ENOMEM, "cannot read folded input: out of memory");
-			fs->frames = v;
+			fs->ends = e;
 			fs->cap = cap;
 		}
-		int id = profile_frame_named(r->p, f, fl, kind_of(f, fl));
-		if (id < 0)
-			return errbuf_set(err, -ENOMEM, "cannot read folded input: out of memory");
-		fs->frames[depth++] = (uint32_t)id;
+		struct text_key key = { f, fl };
+		uint64_t h = hash_bytes(f, fl, 3);
+		uint32_t id = htab_find(&fs->by_text, h, frame_text_eq, &key, fs);
+		if (id == HTAB_NONE) {
+			int nid = profile_frame_named(r->p, f, fl, kind_of(f, fl));
+			if (nid < 0 || note_text(fs, r->p, (uint32_t)nid) < 0 ||
+			    htab_insert(&fs->by_text, h, (uint32_t)nid) < 0)
+				return errbuf_set(err, -ENOMEM, "cannot read folded input: out of memory");
+			id = (uint32_t)nid;
+		}
+		fs->ends[depth] = (size_t)(f - s) + fl;
+		fs->frames[depth++] = id;
 		if (!semi)
 			break;
 		f = semi + 1;
 	}
+	buf_reset(&fs->prev);
+	if (buf_add(&fs->prev, s, len) < 0)
+		return errbuf_set(err, -ENOMEM, "cannot read folded input: out of memory");
+	fs->prev_depth = depth;
 
 	int64_t values[PROFILE_MAX_VALUES] = { 0 };
 	if (fs->idx_b >= 0) {

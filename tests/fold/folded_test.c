@@ -312,11 +312,26 @@ static void test_folded_hostile_names(void **state)
 	free(got);
 }
 
+/* Frames shared with the previous line reuse its ids: a frame that only starts like the previous one must not. */
+static void test_folded_shared_prefixes(void **state)
+{
+	expect_roundtrip(*state,
+			 "a;bc 1\na;bd 2\na;b 4\na;b;c 8\na;b;cd 16\nab;b 32\na 64\na;b;c 128\n;x 256\n;;x 512\n",
+			 ";;x 512\n;x 256\na 64\na;b 4\na;b;c 136\na;b;cd 16\na;bc 1\na;bd 2\nab;b 32\n");
+	/* the kinds follow the text, also when the text is reused */
+	struct profile *p = *state;
+	size_t kernel = 0;
+	for (size_t i = 0; i < profile_frame_count(p); i++)
+		kernel += profile_frame_get(p, (uint32_t)i)->kind == FRAME_KERNEL;
+	assert_int_equal(kernel, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_folded_sums_and_sorts),
+		T(test_folded_shared_prefixes),
 		T(test_folded_high_bytes_sort_last),
 		T(test_folded_prefix_names_sort),
 		T(test_folded_line_format),
