@@ -17,6 +17,7 @@ static const char usage_text[] =
 	"\n"
 	"examples:\n"
 	"  scorch list 'tracepoint:sched:*'          # scheduler tracepoints\n"
+	"  scorch list 'sched:*'                     # the same: any provider\n"
 	"  scorch list '*sys_enter_read*'            # anything named like it\n"
 	"  scorch list 'uprobe:/usr/bin/bash:read*'  # functions of bash\n"
 	"  scorch list 'software:*'                  # software perf events\n";
@@ -36,6 +37,8 @@ int cmd_list(int argc, char **argv)
 	int r = probes_list(argc > 1 ? argv[1] : NULL, stdout, &err);
 	if (r < 0)
 		cli_report(NULL, &err);
+	else if (r == 0)
+		cli_error("no probes match '%s'", argc > 1 ? argv[1] : "*");
 	errbuf_release(&err);
-	return r < 0 ? 1 : 0;
+	return r <= 0 ? 1 : 0;
 }

@@ -75,6 +75,12 @@ static char *normalize(const char *pattern)
 				return buf_detach(&b, NULL);
 			}
 		}
+		/* "sched:*" names no provider: match it against TARGET:NAME of every provider */
+		if (pattern[0] != '*') {
+			struct buf b = BUF_INIT;
+			buf_addf(&b, "*:%s", pattern);
+			return buf_detach(&b, NULL);
+		}
 	}
 	return strdup(pattern);
 }
@@ -136,8 +142,10 @@ int probes_list(const char *pattern, FILE *out, struct errbuf *err)
 		for (size_t i = 0; i < n && i < 32; i++)
 			show(&l, names[i], "");
 	}
-	r = 0;
+	r = (int)(l.shown < INT32_MAX ? l.shown : INT32_MAX);
 out:
+	if (r == 0 && l.shown)
+		r = (int)(l.shown < INT32_MAX ? l.shown : INT32_MAX);
 	buf_release(&l.line);
 	free(pat);
 	return r;

@@ -75,7 +75,10 @@ void trace_free(struct trace *t);
  * scorch list [PATTERN]: print probes matching PATTERN (a glob over
  * "provider:target:name"; NULL = all) one per line, as bpftrace -l does:
  * tracepoints, raw tracepoints, software and hardware events, and with
- * "uprobe:/path:*" the functions of that binary. 0 or a negative errno with `err`.
+ * "uprobe:/path:*" the functions of that binary. A pattern whose first field
+ * names no provider ("sched:*") matches TARGET:NAME of every provider.
+ * Returns the number of probes printed (0 when none match), or a negative
+ * errno with `err`.
  */
 int probes_list(const char *pattern, FILE *out, struct errbuf *err);
 

@@ -158,5 +158,10 @@ check "list: tracepoints" grep -qx 'tracepoint:sched:sched_switch' "$T_WORK/list
 check "list: uprobe functions" [ "$(sort "$T_WORK/listu.out" | tr '\n' ' ')" = "uprobe:$WL:work uprobe:$WL:worker " ]
 "$SCORCH" list 'software:*' >"$T_WORK/lists.out" 2>&1
 check "list: software events" grep -qx 'software:cpu-clock:' "$T_WORK/lists.out"
+"$SCORCH" list 'sched:sched_sw*' >"$T_WORK/listp.out" 2>&1
+check "list: a pattern without provider matches any provider" grep -qx 'tracepoint:sched:sched_switch' "$T_WORK/listp.out"
+"$SCORCH" list 'nosuch:nothing' >"$T_WORK/listn.out" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "no probes match 'nosuch:nothing'" "$T_WORK/listn.out" \
+	&& ok "list: no match says so and exits 1" || fail "list: no match: exit $rc, $(cat "$T_WORK/listn.out")"
 
 finish
