@@ -18,6 +18,7 @@
  * between them ("void (*" ")(int)"), as LLVM's printLeft/printRight do.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,8 @@
 #include "lib/buf.h"
 #include "symbolize/internal.h"
 #include "symbolize/symbolize.h"
+
+static struct dm_node *parse_encoding(struct dm *d, bool with_return_type);
 
 struct dm_node *dm_fail(struct dm *d)
 {
@@ -217,16 +220,33 @@ static struct dm_node *parse_abi_tags(struct dm *d, struct dm_node *n)
 	return n;
 }
 
-/* Ul <params> E [<number>] _  -> 'lambda'(params);  Ut [<number>] _ -> 'unnamed' */
+/* The GNU spelling's "#N": <number> _ counts from 2 ("_" alone is #1). */
+static const char *gnu_ordinal(struct dm *d, const char *num, size_t len)
+{
+	long v = 0;
+	for (size_t i = 0; i < len && v < 100000000; i++)
+		v = v * 10 + (num[i] - '0');
+	char tmp[24];
+	snprintf(tmp, sizeof(tmp), "#%ld}", len ? v + 2 : 1);
+	return dm_cat(d, tmp, NULL, NULL, NULL);
+}
+
+/*
+ * Ul <params> E [<number>] _  -> 'lambda'(params), GNU: {lambda(params)#1};
+ * Ut [<number>] _ -> 'unnamed', GNU: {unnamed type#1}
+ */
 static struct dm_node *parse_unnamed(struct dm *d)
 {
 	if (eat2(d, "Ut")) {
 		const char *num = d->p;
 		while (look(d, 0) >= '0' && look(d, 0) <= '9')
 			d->p++;
-		const char *n = arena_strndup(&d->a, num, (size_t)(d->p - num));
+		size_t len = (size_t)(d->p - num);
+		const char *n = arena_strndup(&d->a, num, len);
 		if (!eat(d, '_'))
 			return dm_fail(d);
+		if (d->gnu)
+			return dm_mk(d, dm_cat(d, "{unnamed type", gnu_ordinal(d, num, len), NULL, NULL), NULL, DM_PLAIN);
 		return dm_mk(d, dm_cat(d, "'unnamed", n, "'", NULL), NULL, DM_PLAIN);
 	}
 	if (!eat2(d, "Ul"))
@@ -253,11 +273,14 @@ static struct dm_node *parse_unnamed(struct dm *d)
 	const char *num = d->p;
 	while (look(d, 0) >= '0' && look(d, 0) <= '9')
 		d->p++;
-	const char *n = arena_strndup(&d->a, num, (size_t)(d->p - num));
+	size_t len = (size_t)(d->p - num);
+	const char *n = arena_strndup(&d->a, num, len);
 	const char *ps = dm_cat(d, params.data, NULL, NULL, NULL);
 	buf_release(&params);
 	if (!eat(d, '_'))
 		return dm_fail(d);
+	if (d->gnu)
+		return dm_mk(d, dm_cat(d, "{lambda(", ps, ")", gnu_ordinal(d, num, len)), NULL, DM_PLAIN);
 	return dm_mk(d, dm_cat(d, "'lambda", n, "'(", dm_cat(d, ps, ")", NULL, NULL)), NULL, DM_PLAIN);
 }
 
@@ -428,7 +451,11 @@ struct dm_node *dm_join(struct dm *d, struct dm_node *prefix, struct dm_node *co
 
 struct dm_node *dm_with_args(struct dm *d, struct dm_node *name, const char *args)
 {
-	struct dm_node *n = dm_mk(d, dm_cat(d, dm_full(d, name), args, NULL, NULL), NULL, DM_PLAIN);
+	const char *s = dm_full(d, name);
+	size_t len = strlen(s);
+	/* libiberty keeps "operator<" and its "<args>" apart: "operator<< <char>" */
+	bool space = d->gnu && len && s[len - 1] == '<';
+	struct dm_node *n = dm_mk(d, dm_cat(d, s, space ? " " : "", args, NULL), NULL, DM_PLAIN);
 	if (n)
 		n->base = name->base;
 	return n;
@@ -535,7 +562,8 @@ static struct dm_node *parse_local_name(struct dm *d, struct dm_name_state *st)
 {
 	if (!eat(d, 'Z'))
 		return dm_fail(d);
-	struct dm_node *enc = dm_parse_encoding(d);
+	/* libiberty elides the enclosing function's return type (d_local_name); LLVM prints it */
+	struct dm_node *enc = parse_encoding(d, !d->gnu);
 	if (!enc || !eat(d, 'E'))
 		return dm_fail(d);
 	if (eat(d, 's')) {
@@ -664,6 +692,12 @@ static struct dm_node *parse_special_name(struct dm *d)
 
 struct dm_node *dm_parse_encoding(struct dm *d)
 {
+	return parse_encoding(d, true);
+}
+
+/* `with_return_type` false: a template function's return type is parsed but not printed. */
+static struct dm_node *parse_encoding(struct dm *d, bool with_return_type)
+{
 	if (++d->depth > DM_MAX_DEPTH)
 		return dm_fail(d);
 	struct dm_node *r = NULL;
@@ -706,6 +740,8 @@ struct dm_node *dm_parse_encoding(struct dm *d)
 	const char *params = dm_cat(d, b.data, NULL, NULL, NULL);
 	buf_release(&b);
 	const char *pre = dm_full(d, name);
+	if (!with_return_type)
+		ret = NULL;
 	if (ret)
 		pre = dm_cat(d, ret->pre, *ret->post ? "" : " ", pre, NULL);
 	r = dm_mk(d, dm_cat(d, pre, params, ret ? ret->post : "", NULL), dm_cat(d, st.cv, st.ref, NULL, NULL), DM_PLAIN);
@@ -716,77 +752,4 @@ struct dm_node *dm_parse_encoding(struct dm *d)
 out:
 	d->depth--;
 	return r;
-}
-
-/* Rust legacy: "a::b::h0123456789abcdef" with $LT$-style escapes -> "a::b". NULL if not Rust. */
-static char *rust_legacy(const char *s)
-{
-	size_t len = strlen(s);
-	if (len < 20 || strncmp(s + len - 19, "::h", 3) != 0)
-		return NULL;
-	for (size_t i = len - 16; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return NULL;
-	static const struct {
-		const char *from, *to;
-	} esc[] = {
-		{ "$SP$", "@" }, { "$BP$", "*" }, { "$RF$", "&" }, { "$LT$", "<" }, { "$GT$", ">" }, { "$LP$", "(" },
-		{ "$RP$", ")" }, { "$C$", "," }, { "$u7e$", "~" }, { "$u20$", " " }, { "$u27$", "'" },
-		{ "$u5b$", "[" }, { "$u5d$", "]" }, { "$u7b$", "{" }, { "$u7d$", "}" }, { "$u3b$", ";" },
-		{ "$u2b$", "+" }, { "$u22$", "\"" },
-	};
-	struct buf b = BUF_INIT;
-	size_t end = len - 19;
-	for (size_t i = 0; i < end;) {
-		if (s[i] == '.' && i + 1 < end && s[i + 1] == '.') {
-			buf_addstr(&b, "::");
-			i += 2;
-			continue;
-		}
-		if (s[i] == '$') {
-			size_t k;
-			for (k = 0; k < sizeof(esc) / sizeof(esc[0]); k++) {
-				size_t l = strlen(esc[k].from);
-				if (i + l <= end && strncmp(s + i, esc[k].from, l) == 0) {
-					buf_addstr(&b, esc[k].to);
-					i += l;
-					break;
-				}
-			}
-			if (k == sizeof(esc) / sizeof(esc[0])) {
-				buf_release(&b);
-				return NULL;
-			}
-			continue;
-		}
-		/* A component starting with "_$" drops the underscore. */
-		if (s[i] == '_' && i + 1 < end && s[i + 1] == '$' && (i == 0 || s[i - 1] == ':')) {
-			i++;
-			continue;
-		}
-		buf_addch(&b, s[i++]);
-	}
-	return buf_detach(&b, NULL);
-}
-
-char *sym_demangle(const char *name)
-{
-	if (!name || strncmp(name, "_Z", 2) != 0)
-		return NULL;
-	struct dm d = { .p = name + 2, .end = name + strlen(name) };
-	arena_init(&d.a);
-	char *out = NULL;
-	struct dm_node *n = dm_parse_encoding(&d);
-	if (n && !d.failed && (!more(&d) || look(&d, 0) == '.')) {
-		const char *s = dm_full(&d, n);
-		if (more(&d))
-			s = dm_cat(&d, s, " (", d.p, ")");
-		if (!d.failed) {
-			out = rust_legacy(s);
-			if (!out)
-				out = strdup(s);
-		}
-	}
-	arena_release(&d.a);
-	return out;
 }

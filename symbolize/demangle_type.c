@@ -162,7 +162,9 @@ static struct dm_node *parse_type_inner(struct dm *d)
 		for (size_t i = 0; i < sizeof(dbuiltins) / sizeof(dbuiltins[0]); i++)
 			if (look(d, 1) == dbuiltins[i].code) {
 				d->p += 2;
-				return dm_mk(d, dbuiltins[i].name, NULL, DM_PLAIN);
+				/* libiberty spells std::nullptr_t "decltype(nullptr)" */
+				return dm_mk(d, d->gnu && dbuiltins[i].code == 'n' ? "decltype(nullptr)" : dbuiltins[i].name,
+					     NULL, DM_PLAIN);
 			}
 	}
 	struct dm_node *r = NULL;

@@ -3,8 +3,9 @@
  * A per-module DWARF index answered by binary search: a table of CU address
  * ranges, and per CU (built on its first lookup) the function tree flattened
  * into disjoint address segments, each naming its innermost subprogram or
- * inlined subroutine, plus the CU's line table. DIEs are walked once per CU,
- * never per address.
+ * inlined subroutine, plus the CU's line table, read only when a lookup wants
+ * file:line (naming frames needs just the functions). DIEs are walked once per
+ * CU, never per address.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 struct dw_node {
 	Dwarf_Off die_off;     /* for the name, computed on first use */
 	const char *name;      /* valid once `named` */
-	const char *call_file; /* where an inlined subroutine was called from */
+	uint32_t call_file;    /* where an inlined subroutine was called from: a file index of the CU */
 	uint32_t call_line, call_col;
 	uint32_t parent;       /* enclosing inlined/subprogram node; NONE for a subprogram */
 	bool named;
@@ -33,9 +34,18 @@ struct dw_line {
 	uint32_t end_seq;
 };
 
+struct file_alias {
+	const char *from, *to;
+};
+
 struct dw_cu {
 	Dwarf_Off die_off;
-	bool built;
+	bool built;            /* the function segments */
+	bool lines_built;      /* the files and the line table */
+	Dwarf_Files *files;
+	size_t nfiles;
+	struct file_alias *alias; /* libdw's relative names -> joined with DW_AT_comp_dir, sorted by `from` */
+	size_t nalias;
 	uint64_t *seg_lo;      /* segment i covers [seg_lo[i], seg_lo[i+1]) */
 	uint32_t *seg_node;    /* its innermost node, or NONE */
 	size_t nseg;
@@ -96,18 +106,10 @@ static int cmp_interval(const void *pa, const void *pb)
 	return a->depth < b->depth ? -1 : a->depth > b->depth;
 }
 
-struct file_alias {
-	const char *from, *to;
-};
-
 struct builder {
 	struct interval *iv;
 	size_t niv, iv_cap;
 	size_t node_cap, seg_cap;
-	Dwarf_Files *files;
-	size_t nfiles;
-	struct file_alias *alias; /* libdw's relative names -> joined with DW_AT_comp_dir, sorted by `from` */
-	size_t nalias;
 };
 
 static int cmp_alias(const void *pa, const void *pb)
@@ -117,7 +119,7 @@ static int cmp_alias(const void *pa, const void *pb)
 }
 
 /* A relative file name gets the compilation directory in front, as llvm-symbolizer prints it. */
-static const char *absolute(struct builder *b, const char *name)
+static const char *absolute(const struct dw_cu *b, const char *name)
 {
 	if (!name || strcmp(name, "???") == 0)
 		return NULL;
@@ -134,7 +136,7 @@ static const char *absolute(struct builder *b, const char *name)
 	return lo < b->nalias && b->alias[lo].from == name ? b->alias[lo].to : name;
 }
 
-static void make_aliases(struct dwarf_index *x, struct builder *b, Dwarf_Die *cudie)
+static void make_aliases(struct dwarf_index *x, struct dw_cu *b, Dwarf_Die *cudie)
 {
 	Dwarf_Attribute a;
 	const char *dir = dwarf_attr(cudie, DW_AT_comp_dir, &a) ? dwarf_formstring(&a) : NULL;
@@ -157,7 +159,7 @@ static void make_aliases(struct dwarf_index *x, struct builder *b, Dwarf_Die *cu
 	qsort(b->alias, b->nalias, sizeof(*b->alias), cmp_alias);
 }
 
-static const char *file_name(struct builder *b, Dwarf_Word idx)
+static const char *file_name(const struct dw_cu *b, Dwarf_Word idx)
 {
 	if (!b->files || idx >= b->nfiles)
 		return NULL;
@@ -196,7 +198,7 @@ static int add_node(struct dw_cu *cu, struct builder *b, Dwarf_Die *die, uint32_
 	struct dw_node *n = &cu->nodes[cu->nnodes];
 	*n = (struct dw_node){ .die_off = dwarf_dieoffset(die), .parent = inlined ? parent : NONE };
 	if (inlined) {
-		n->call_file = file_name(b, attr_u32(die, DW_AT_call_file));
+		n->call_file = attr_u32(die, DW_AT_call_file);
 		n->call_line = attr_u32(die, DW_AT_call_line);
 		n->call_col = attr_u32(die, DW_AT_call_column);
 	}
@@ -358,7 +360,7 @@ static int cmp_keyed(const void *pa, const void *pb)
 	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-static int load_lines(struct dw_cu *cu, struct builder *b, Dwarf_Die *cudie)
+static int load_lines(struct dw_cu *cu, struct dw_cu *b, Dwarf_Die *cudie)
 {
 	Dwarf_Lines *lines;
 	size_t n;
@@ -407,6 +409,7 @@ static int load_lines(struct dw_cu *cu, struct builder *b, Dwarf_Die *cudie)
 	return 0;
 }
 
+/* The CU's functions: DIEs walked once, flattened into segments. */
 static void build_cu(struct dwarf_index *x, struct dw_cu *cu)
 {
 	uint64_t t0 = sym_cpu_ns();
@@ -415,16 +418,26 @@ static void build_cu(struct dwarf_index *x, struct dw_cu *cu)
 	if (!dwarf_offdie(x->dw, cu->die_off, &cudie))
 		return;
 	struct builder b = { 0 };
-	if (dwarf_getsrcfiles(&cudie, &b.files, &b.nfiles) != 0)
-		b.files = NULL;
-	make_aliases(x, &b, &cudie);
 	if (walk_dies(cu, &b, &cudie) == 0)
 		flatten(cu, &b);
 	free(b.iv);
-	load_lines(cu, &b, &cudie);
-	free(b.alias);
-	x->bytes += cu->nnodes * sizeof(*cu->nodes) + cu->nseg * (sizeof(uint64_t) + sizeof(uint32_t)) +
-		    cu->nlines * sizeof(*cu->lines);
+	x->bytes += cu->nnodes * sizeof(*cu->nodes) + cu->nseg * (sizeof(uint64_t) + sizeof(uint32_t));
+	x->build_ns += sym_cpu_ns() - t0;
+}
+
+/* The CU's file names and line table (libdw decodes the whole line program: costly for a big CU). */
+static void build_lines(struct dwarf_index *x, struct dw_cu *cu)
+{
+	uint64_t t0 = sym_cpu_ns();
+	cu->lines_built = true;
+	Dwarf_Die cudie;
+	if (!dwarf_offdie(x->dw, cu->die_off, &cudie))
+		return;
+	if (dwarf_getsrcfiles(&cudie, &cu->files, &cu->nfiles) != 0)
+		cu->files = NULL;
+	make_aliases(x, cu, &cudie);
+	load_lines(cu, cu, &cudie);
+	x->bytes += cu->nlines * sizeof(*cu->lines) + cu->nalias * sizeof(*cu->alias);
 	x->build_ns += sym_cpu_ns() - t0;
 }
 
@@ -478,6 +491,7 @@ struct dwarf_index *dwarf_index_new(Dwarf *dw)
 			/* No CU ranges: index it now and cover what its functions and lines cover. */
 			struct dw_cu *c = &x->cus[id];
 			build_cu(x, c);
+			build_lines(x, c);
 			for (size_t i = 0; i + 1 < c->nseg; i++)
 				if (c->seg_node[i] != NONE && add_range(x, c->seg_lo[i], c->seg_lo[i + 1], id) < 0)
 					goto fail;
@@ -509,6 +523,7 @@ void dwarf_index_free(struct dwarf_index *x)
 		free(x->cus[i].seg_node);
 		free(x->cus[i].nodes);
 		free(x->cus[i].lines);
+		free(x->cus[i].alias);
 	}
 	free(x->cus);
 	free(x->ranges);
@@ -577,14 +592,17 @@ static const struct dw_line *find_line(const struct dw_cu *cu, uint64_t addr)
 	return &cu->lines[lo - 1];
 }
 
-int dwarf_index_lookup(struct dwarf_index *x, uint64_t addr, bool inlines, struct dw_frame **out, size_t *cap)
+int dwarf_index_lookup(struct dwarf_index *x, uint64_t addr, bool inlines, bool lines, struct dw_frame **out,
+		       size_t *cap)
 {
 	struct dw_cu *cu = find_cu(x, addr);
 	if (!cu)
 		return 0;
 	if (!cu->built)
 		build_cu(x, cu);
-	const struct dw_line *row = find_line(cu, addr);
+	if (lines && !cu->lines_built)
+		build_lines(x, cu);
+	const struct dw_line *row = lines ? find_line(cu, addr) : NULL;
 	size_t lo = 0, hi = cu->nseg;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -619,8 +637,10 @@ int dwarf_index_lookup(struct dwarf_index *x, uint64_t addr, bool inlines, struc
 		(*out)[n].name = node_name(x, dn);
 		if (grow((void **)out, cap, n + 2, sizeof(**out)) < 0)
 			return -ENOMEM;
-		(*out)[n + 1] = (struct dw_frame){
-			.file = dn->call_file, .line = dn->call_line, .column = dn->call_col };
+		(*out)[n + 1] = (struct dw_frame){ 0 };
+		if (lines)
+			(*out)[n + 1] = (struct dw_frame){
+				.file = file_name(cu, dn->call_file), .line = dn->call_line, .column = dn->call_col };
 		n++;
 		node = dn->parent;
 	}

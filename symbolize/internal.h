@@ -26,7 +26,7 @@ struct sym_symbol {
 	uint64_t end;
 	const char *name;
 	const char *file; /* a local symbol's STT_FILE (llvm-symbolizer's file when DWARF has none), or NULL */
-	bool perf_hidden; /* perf skips it (section name without "text"/"data", e.g. .init) */
+	bool label;       /* an ELF NOTYPE label (perf names addresses by them too, as `_dl_start_user`) */
 };
 
 /* A sorted symbol table with one symbol per start address (aliases already resolved). */
@@ -73,7 +73,7 @@ struct sym_module {
 	struct phdr_load *loads;
 	size_t nloads;
 	uint64_t min_vaddr;      /* lowest PT_LOAD p_vaddr, page aligned */
-	bool syms_loaded, dwarf_loaded, debug_searched, cfi_loaded;
+	bool syms_loaded, dwarf_loaded, debug_searched, cfi_loaded, debug_cfi_loaded;
 	struct symtab symtab;
 	struct dwarf_index *dw;
 	Dwarf_CFI *eh_cfi, *debug_cfi;
@@ -122,11 +122,13 @@ void dwarf_index_free(struct dwarf_index *x);
  * needed, capacity `*cap`, owned by the caller) innermost first, the last
  * frame being the subprogram; each frame's file:line is the location inside
  * it (the line row for the first, call sites after). Without `inlines`, one
- * frame: the outermost function with the line row. When no function covers
- * `addr` but a line row does, one frame with a NULL name. Returns the frame
- * count (0: nothing known), or -ENOMEM.
+ * frame: the outermost function with the line row. Without `lines`, names
+ * only (file NULL, line 0), and the CU's line table is not read. When no
+ * function covers `addr` but a line row does, one frame with a NULL name.
+ * Returns the frame count (0: nothing known), or -ENOMEM.
  */
-int dwarf_index_lookup(struct dwarf_index *x, uint64_t addr, bool inlines, struct dw_frame **out, size_t *cap);
+int dwarf_index_lookup(struct dwarf_index *x, uint64_t addr, bool inlines, bool lines, struct dw_frame **out,
+		       size_t *cap);
 size_t dwarf_index_bytes(const struct dwarf_index *x);
 /* CPU time spent so far building the per-CU indexes (they are built on first lookup). */
 uint64_t dwarf_index_build_ns(const struct dwarf_index *x);
@@ -134,11 +136,22 @@ uint64_t dwarf_index_build_ns(const struct dwarf_index *x);
 /* ---- kernel (kallsyms.c) ---- */
 
 struct kallsyms;
-/* Parse `path` (NULL = /proc/kallsyms). NULL with errno; ENODATA when addresses are hidden. */
-struct kallsyms *kallsyms_load(const char *path);
+/*
+ * Parse `path` (NULL = /proc/kallsyms). With `ref`, only if symbol `ref` is at
+ * `ref_addr` in it (else NULL with errno ESTALE). NULL with errno; ENODATA
+ * when addresses are hidden.
+ */
+struct kallsyms *kallsyms_load(const char *path, const char *ref, uint64_t ref_addr);
 void kallsyms_free(struct kallsyms *k);
-/* The symbol containing `addr` and its module ("[kernel.kallsyms]", "[ext4]"), or NULL. */
-const struct sym_symbol *kallsyms_find(const struct kallsyms *k, uint64_t addr, const char **module);
+/* A kernel symbol found; strings borrowed until kallsyms_free(). */
+struct ksym_hit {
+	uint64_t start;
+	const char *name;     /* not NUL-terminated: `name_len` bytes */
+	size_t name_len;
+	const char *module;   /* "[kernel.kallsyms]", "[ext4]", "[bpf]" */
+};
+/* The symbol containing `addr`: true with `out` filled, false when none does. */
+bool kallsyms_find(const struct kallsyms *k, uint64_t addr, struct ksym_hit *out);
 size_t kallsyms_bytes(const struct kallsyms *k);
 
 /* ---- JIT maps (jitmap.c) ---- */
@@ -204,6 +217,8 @@ struct symbolizer {
 	struct htab proc_index;
 	struct kallsyms *kernel;
 	bool kernel_loaded;
+	const char *kernel_ref;      /* symbolizer_kernel_ref(): a kernel symbol (interned) ... */
+	uint64_t kernel_ref_addr;    /* ... and its address in the recording */
 	int kernel_errno;
 	struct sym_module *vdso;     /* this machine's vDSO */
 	bool vdso_loaded;
@@ -266,6 +281,7 @@ struct dm {
 	size_t ntparams, tpcap;
 	int depth;
 	bool failed;
+	bool gnu;               /* spell lambdas and unnamed types as libiberty does ({lambda()#1}) */
 };
 
 #define DM_MAX_DEPTH 256

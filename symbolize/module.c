@@ -314,7 +314,7 @@ struct symvec {
 	size_t n, cap;
 };
 
-static int symvec_push(struct symvec *sv, uint64_t start, uint64_t size, const char *name, int bind, bool hidden)
+static int symvec_push(struct symvec *sv, uint64_t start, uint64_t size, const char *name, int bind, bool label)
 {
 	if (sv->n == sv->cap) {
 		size_t cap = sv->cap ? sv->cap * 2 : 256;
@@ -328,32 +328,45 @@ static int symvec_push(struct symvec *sv, uint64_t start, uint64_t size, const c
 		sv->bind = b;
 		sv->cap = cap;
 	}
-	sv->v[sv->n] = (struct sym_symbol){ .start = start, .end = start + size, .name = name, .perf_hidden = hidden };
+	sv->v[sv->n] = (struct sym_symbol){ .start = start, .end = start + size, .name = name, .label = label };
 	sv->bind[sv->n] = bind;
 	sv->n++;
 	return 0;
 }
 
-/*
- * perf keeps function and object symbols of sections whose name holds "text"
- * or "data" only; llvm-symbolizer and addr2line keep all (_init in .init).
- */
-static bool section_kept(Elf *elf, size_t shstrndx, size_t shndx)
+/* A section name holding "text" or "data": where perf 6.1 takes NOTYPE labels from (elf_sec__filter). */
+static bool section_text_or_data(Elf *elf, size_t shstrndx, const GElf_Shdr *sh)
 {
-	Elf_Scn *scn = elf_getscn(elf, shndx);
-	GElf_Shdr sh;
-	if (!scn || !gelf_getshdr(scn, &sh))
-		return false;
-	const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+	const char *name = elf_strptr(elf, shstrndx, sh->sh_name);
 	return name && (strstr(name, "text") || strstr(name, "data"));
 }
 
-static bool keep_symbol(const GElf_Sym *sym)
+/*
+ * The symbols perf 6.1 keeps (dso__load_sym): named, defined functions and
+ * objects of allocated sections, and NOTYPE labels that are not hidden, of
+ * sections named "*text*" or "*data*" (as `_dl_start_user` in ld.so).
+ * `*label` tells which kind it is.
+ */
+static bool keep_symbol(Elf *elf, size_t shstrndx, const GElf_Sym *sym, bool *label)
 {
 	int type = GELF_ST_TYPE(sym->st_info);
-	if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT)
+	if (sym->st_name == 0 || sym->st_shndx == SHN_UNDEF || sym->st_shndx >= SHN_LORESERVE)
 		return false;
-	return sym->st_name != 0 && sym->st_shndx != SHN_UNDEF && sym->st_shndx < SHN_LORESERVE;
+	*label = type == STT_NOTYPE;
+	if (*label) {
+		int vis = GELF_ST_VISIBILITY(sym->st_other);
+		if (vis == STV_HIDDEN || vis == STV_INTERNAL)
+			return false;
+	} else if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT) {
+		return false;
+	}
+	if (!elf)
+		return !*label;
+	Elf_Scn *scn = elf_getscn(elf, sym->st_shndx);
+	GElf_Shdr sh;
+	if (!scn || !gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC))
+		return false;
+	return !*label || section_text_or_data(elf, shstrndx, &sh);
 }
 
 /* Append the symbols of the first section of type `type` in `elf`. Returns how many. */
@@ -383,13 +396,13 @@ static size_t load_elf_symbols(Elf *elf, Elf64_Word type, struct symvec *sv)
 			file = elf_strptr(elf, sh.sh_link, sym.st_name);
 			continue;
 		}
-		if (!keep_symbol(&sym))
+		bool label;
+		if (!keep_symbol(elf, shstrndx, &sym, &label))
 			continue;
-		bool hidden = !section_kept(elf, shstrndx, sym.st_shndx);
 		const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		if (symvec_push(sv, sym.st_value, sym.st_size, name, GELF_ST_BIND(sym.st_info), hidden) < 0)
+		if (symvec_push(sv, sym.st_value, sym.st_size, name, GELF_ST_BIND(sym.st_info), label) < 0)
 			break;
 		if (GELF_ST_BIND(sym.st_info) == STB_LOCAL && file && *file)
 			sv->v[sv->n - 1].file = file;
@@ -428,9 +441,10 @@ static void load_plt(struct sym_module *m, struct symvec *sv)
 		GElf_Sym sym;
 		if (!gelf_getrela(rd, (int)i, &r) || !gelf_getsym(dd, (int)GELF_R_SYM(r.r_info), &sym))
 			continue;
+		/* An IRELATIVE slot has no symbol: perf 6.1 names it "@plt" all the same. */
 		const char *name = elf_strptr(elf, dsh.sh_link, sym.st_name);
-		if (!name || !*name)
-			continue;
+		if (!name)
+			name = "";
 		size_t len = strlen(name);
 		char *pn = arena_alloc(&m->owner->arena, len + 5);
 		if (!pn)
@@ -476,7 +490,8 @@ static void load_minidebuginfo(struct sym_module *m, struct symvec *sv)
 		Elf *selem;
 		Dwarf_Addr sbias;
 		const char *name = dwfl_module_getsym_info(dm, i, &sym, &addr, &shndx, &selem, &sbias);
-		if (!name || !*name || !keep_symbol(&sym))
+		bool label;
+		if (!name || !*name || !keep_symbol(NULL, 0, &sym, &label))
 			continue;
 		char *copy = arena_strndup(&m->owner->arena, name, strlen(name));
 		if (!copy || symvec_push(sv, addr - bias, sym.st_size, copy, GELF_ST_BIND(sym.st_info), false) < 0)
@@ -493,12 +508,17 @@ void module_load_symbols(struct sym_module *m)
 	uint64_t t0 = sym_cpu_ns();
 	find_debug(m);
 	struct symvec sv = { 0 };
-	/* Like perf: the debug file's .symtab, else the binary's, else .dynsym (+ MiniDebugInfo). */
+	/*
+	 * Like perf 6.1 (dso__load_sym): the debug file's .symtab, else the
+	 * binary's and then its .dynsym too (versioned names differ there:
+	 * "stderr" beside "stderr@GLIBC_2.2.5"), else .dynsym (+ MiniDebugInfo).
+	 * A debug file's .dynsym is empty (NOBITS), so it adds nothing.
+	 */
 	size_t got = 0;
 	if (m->debug_elf)
 		got = load_elf_symbols(m->debug_elf, SHT_SYMTAB, &sv);
-	if (!got)
-		got = load_elf_symbols(m->elf, SHT_SYMTAB, &sv);
+	if (!got && (got = load_elf_symbols(m->elf, SHT_SYMTAB, &sv)))
+		load_elf_symbols(m->elf, SHT_DYNSYM, &sv);
 	if (!got) {
 		load_elf_symbols(m->elf, SHT_DYNSYM, &sv);
 		load_minidebuginfo(m, &sv);
@@ -560,11 +580,15 @@ int sym_module_offset_to_vaddr(const struct sym_module *m, uint64_t offset, uint
 
 int sym_module_cfi(struct sym_module *m, struct Dwarf_CFI_s **eh, struct Dwarf_CFI_s **debug)
 {
+	/* .eh_frame is in the binary; .debug_frame needs the debug file's DWARF: loaded only when asked for. */
 	if (!m->cfi_loaded) {
 		m->cfi_loaded = true;
-		module_load_dwarf(m);
 		if (m->elf)
 			m->eh_cfi = dwarf_getcfi_elf(m->elf);
+	}
+	if (debug && !m->debug_cfi_loaded) {
+		m->debug_cfi_loaded = true;
+		module_load_dwarf(m);
 		/* Owned by the Dwarf handle: freed by dwarf_end(). */
 		if (m->dwarf)
 			m->debug_cfi = dwarf_getcfi(m->dwarf);
@@ -573,5 +597,5 @@ int sym_module_cfi(struct sym_module *m, struct Dwarf_CFI_s **eh, struct Dwarf_C
 		*eh = m->eh_cfi;
 	if (debug)
 		*debug = m->debug_cfi;
-	return m->eh_cfi || m->debug_cfi ? 0 : -ENOENT;
+	return (eh && m->eh_cfi) || (debug && m->debug_cfi) ? 0 : -ENOENT;
 }

@@ -163,8 +163,14 @@ static int on_mmap(const struct perf_mmap_event *m, void *arg)
 		.exec = m->mmap2 ? (m->prot & PROT_EXEC) != 0 : !(m->misc & PERF_RECORD_MISC_MMAP_DATA),
 	};
 
-	if (m->pid == -1)
-		return 0; /* the kernel and its modules: named through kallsyms */
+	if (m->pid == -1) {
+		/* the kernel and its modules: named through kallsyms; "[kernel.kallsyms]_text" tells the layout */
+		static const char kname[] = "[kernel.kallsyms]";
+		if (strncmp(m->filename, kname, sizeof(kname) - 1) == 0 && m->filename[sizeof(kname) - 1] &&
+		    symbolizer_kernel_ref(r->sym, m->filename + sizeof(kname) - 1, m->pgoff))
+			return nomem(r);
+		return 0;
+	}
 	if (symbolizer_proc_mmap(r->sym, m->pid, &sm) || replay_proc_changed(r, m->pid))
 		return nomem(r);
 	return 0;
@@ -264,7 +270,8 @@ static int replay_run(struct replay *r, struct errbuf *err)
 		.debug_dirs = r->o->debug_dirs,
 		.ndebug_dirs = r->o->ndebug_dirs,
 		.kallsyms = r->o->kallsyms,
-		.demangle = true, /* perf script demangles by default */
+		.demangle = true, /* perf script demangles by default, printing the name alone */
+		.demangle_short = true,
 		.no_perf_cache = r->o->no_perf_cache,
 		.no_system_debug = r->o->no_system_debug,
 	};

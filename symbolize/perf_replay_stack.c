@@ -225,7 +225,8 @@ static int name_address(struct replay *r, int32_t pid, uint64_t addr, enum repla
 		*count = e->count;
 		return 0;
 	}
-	rc = symbolizer_resolve(r->sym, k.pid, addr, mode == MODE_USER_DWARF ? 0 : SYM_NO_INLINES, &c);
+	/* perf script names frames, it prints no file:line: DWARF line tables stay unread */
+	rc = symbolizer_resolve(r->sym, k.pid, addr, mode == MODE_USER_DWARF ? SYM_NO_LINES : SYM_SYMBOL_ONLY, &c);
 	if (rc)
 		return rc;
 	if (r->ncache == r->cap_cache) {

@@ -65,6 +65,9 @@ struct symbolizer_opts {
 	size_t ndebug_dirs;
 	const char *kallsyms;   /* kallsyms file (e.g. another boot's); NULL = /proc/kallsyms */
 	bool demangle;          /* demangle C++ (Itanium) and Rust legacy names */
+	bool demangle_short;    /* with demangle: the name alone, as perf script prints it
+	                           (sym_demangle_short()); else the full signature, as addr2line -C
+	                           and llvm-symbolizer print it (sym_demangle()) */
 	bool no_perf_cache;     /* don't look in perf's build-id cache (~/.debug) */
 	bool no_system_debug;   /* don't look in /usr/lib/debug (tests) */
 	bool no_jit_maps;       /* don't read /tmp/perf-PID.map */
@@ -126,6 +129,18 @@ void symbolizer_proc_exit(struct symbolizer *s, int pid);
  */
 int symbolizer_add_build_id(struct symbolizer *s, const char *path, const uint8_t *build_id, size_t len);
 
+/*
+ * Replay: the kernel's own mapping as perf recorded it (the MMAP of pid -1
+ * named "[kernel.kallsyms]_text"): symbol `ref` ("_text") was at `addr` in
+ * the recording. With the kernel's build-id recorded too (path
+ * "[kernel.kallsyms]"), kernel frames are named from perf's saved copy of
+ * the recording's kallsyms (~/.debug/[kernel.kallsyms]/ID/kallsyms, as perf
+ * script does) when that copy has `ref` at `addr` (same boot layout): the
+ * modules and BPF programs of that moment, and far cheaper to read than
+ * /proc/kallsyms. Unused with opts.kallsyms or no_perf_cache. 0 or -ENOMEM.
+ */
+int symbolizer_kernel_ref(struct symbolizer *s, const char *ref, uint64_t addr);
+
 /* ---- resolving ------------------------------------------------------------------------------ */
 
 enum sym_flags {
@@ -133,6 +148,11 @@ enum sym_flags {
 	                                end of a function is not blamed on the next one */
 	SYM_NO_INLINES     = 1 << 1, /* one frame: the real function with the innermost line (perf
 	                                without --inline); cheaper than building inline chains */
+	SYM_SYMBOL_ONLY    = 1 << 2, /* one frame named by the ELF/kallsyms/JIT symbol alone, as perf
+	                                names frame-pointer and kernel frames: DWARF is not loaded
+	                                (no file:line; `function` is the symbol) */
+	SYM_NO_LINES       = 1 << 3, /* names (inline chains too) without file:line: DWARF line
+	                                tables are not read, the costly part of a big CU */
 };
 
 /*
@@ -231,8 +251,10 @@ void sym_module_get_info(const struct sym_module *mod, struct sym_module_info *i
 /*
  * Call frame information for unwinding, loaded once and owned by the module:
  * `eh` from the binary's .eh_frame (dwarf_getcfi_elf), `debug` from .debug_frame
- * of the debug file (dwarf_getcfi). Either may be NULL. Addresses in both are
- * ELF addresses (runtime address - bias). Returns 0, or -ENOENT if neither exists.
+ * of the debug file (dwarf_getcfi; asking for it loads the module's DWARF, so
+ * ask only when .eh_frame has no entry). Either pointer may be NULL: that table
+ * is then neither loaded nor returned. Addresses in both are ELF addresses
+ * (runtime address - bias). Returns 0, or -ENOENT if none of those asked for exists.
  */
 int sym_module_cfi(struct sym_module *mod, struct Dwarf_CFI_s **eh, struct Dwarf_CFI_s **debug);
 
@@ -301,5 +323,14 @@ int symbolizer_report_unknown(const struct symbolizer *s, struct profile *p);
  * understood (use it as is) or on ENOMEM.
  */
 char *sym_demangle(const char *name);
+
+/*
+ * Demangle `name` as perf 6.1 prints it (libiberty with DMGL_NO_OPTS): the
+ * name alone, without parameters, return type, cv/ref qualifiers or clone
+ * suffix ("std::vector<int, std::allocator<int> >::push_back"), lambdas as
+ * "{lambda()#1}". Malloc()ed, you own it; NULL when not mangled or not
+ * understood, or on ENOMEM.
+ */
+char *sym_demangle_short(const char *name);
 
 #endif

@@ -331,21 +331,31 @@ static void count(struct symbolizer *s, const struct sym_chain *c)
 		s->st.unknown[c->reason]++;
 }
 
-/* A name as shown: demangled if asked, interned. */
+/* A name as shown: demangled if asked (a PLT stub's name before its "@plt"), interned. */
 static const char *show_name(struct symbolizer *s, const char *name)
 {
-	if (!name)
-		return NULL;
-	if (s->o.demangle && name[0] == '_' && (name[1] == 'Z' || (name[1] == '_' && name[2] == 'Z') || name[1] == 'R')) {
-		char *d = sym_demangle(name);
-		if (d) {
-			const char *r = sym_intern(s, d, strlen(d));
-			free(d);
-			if (r)
-				return r;
-		}
-	}
-	return name;
+	if (!name || !s->o.demangle)
+		return name;
+	size_t len = strlen(name), base = len;
+	if (len > 4 && strcmp(name + len - 4, "@plt") == 0)
+		base = len - 4;
+	if (!(name[0] == '_' && (name[1] == 'Z' || (name[1] == '_' && name[2] == 'Z') || name[1] == 'R')))
+		return name;
+	char *mangled = base < len ? strndup(name, base) : NULL;
+	if (base < len && !mangled)
+		return name;
+	const char *in = mangled ? mangled : name;
+	char *d = s->o.demangle_short ? sym_demangle_short(in) : sym_demangle(in);
+	free(mangled);
+	if (!d)
+		return name;
+	struct buf b = BUF_INIT;
+	const char *r = NULL;
+	if (buf_addstr(&b, d) == 0 && buf_addstr(&b, name + base) == 0)
+		r = sym_intern(s, b.data, b.len);
+	buf_release(&b);
+	free(d);
+	return r ? r : name;
 }
 
 static int unknown_chain(struct symbolizer *s, enum sym_reason why, const char *module, uint64_t addr,
@@ -388,11 +398,14 @@ static int resolve_in_module(struct symbolizer *s, struct sym_module *m, const c
 	}
 	uint64_t la = rel - ((flags & SYM_RETURN_ADDRESS) && rel ? 1 : 0);
 	module_load_symbols(m);
-	module_load_dwarf(m);
+	/* DWARF only when inlines or lines are wanted: indexing it is most of a module's cost. */
+	if (!(flags & SYM_SYMBOL_ONLY))
+		module_load_dwarf(m);
 	const struct sym_symbol *sym = symtab_find(&m->symtab, la);
 	int n = 0;
-	if (m->dw) {
-		n = dwarf_index_lookup(m->dw, la + m->dwarf_bias, !(flags & SYM_NO_INLINES), &s->dwbuf, &s->dwcap);
+	if (m->dw && !(flags & SYM_SYMBOL_ONLY)) {
+		n = dwarf_index_lookup(m->dw, la + m->dwarf_bias, !(flags & SYM_NO_INLINES), !(flags & SYM_NO_LINES),
+				       &s->dwbuf, &s->dwcap);
 		if (n < 0)
 			return n;
 	}
@@ -406,8 +419,8 @@ static int resolve_in_module(struct symbolizer *s, struct sym_module *m, const c
 	c->mod = m;
 	c->rel_addr = rel;
 	const char *symname = sym ? show_name(s, sym->name) : NULL;
-	c->symbol = sym && !sym->perf_hidden ? symname : "";
-	c->symbol_offset = sym && !sym->perf_hidden ? rel - sym->start : 0;
+	c->symbol = sym ? symname : "";
+	c->symbol_offset = sym ? rel - sym->start : 0;
 	for (int i = 0; i < n; i++) {
 		const struct dw_frame *d = &s->dwbuf[i];
 		f[i] = (struct sym_frame){
@@ -441,12 +454,49 @@ static int resolve_in_module(struct symbolizer *s, struct sym_module *m, const c
 	return 0;
 }
 
+int symbolizer_kernel_ref(struct symbolizer *s, const char *ref, uint64_t addr)
+{
+	const char *r = sym_intern(s, ref, strlen(ref));
+	if (!r)
+		return -ENOMEM;
+	s->kernel_ref = r;
+	s->kernel_ref_addr = addr;
+	return 0;
+}
+
+/*
+ * perf's copy of the recording's kallsyms (perf record saves it in its
+ * build-id cache), if the kernel's build-id and its reference symbol were
+ * recorded and the copy agrees on the reference symbol's address.
+ */
+static struct kallsyms *kallsyms_from_perf_cache(struct symbolizer *s)
+{
+	size_t len = 0;
+	const uint8_t *id = s->home_debug && s->kernel_ref && *s->kernel_ref
+				    ? sym_path_build_id(s, "[kernel.kallsyms]", &len) : NULL;
+	if (!id)
+		return NULL;
+	struct buf path = BUF_INIT;
+	struct kallsyms *k = NULL;
+	if (buf_addf(&path, "%s/[kernel.kallsyms]/", s->home_debug) == 0) {
+		for (size_t i = 0; i < len; i++)
+			buf_addf(&path, "%02x", id[i]);
+		if (buf_addstr(&path, "/kallsyms") == 0)
+			k = kallsyms_load(path.data, s->kernel_ref, s->kernel_ref_addr);
+	}
+	buf_release(&path);
+	return k;
+}
+
 static int resolve_kernel(struct symbolizer *s, uint64_t addr, unsigned flags, struct sym_chain *out)
 {
 	if (!s->kernel_loaded) {
 		s->kernel_loaded = true;
 		uint64_t t0 = sym_cpu_ns();
-		s->kernel = kallsyms_load(s->o.kallsyms);
+		if (!s->o.kallsyms)
+			s->kernel = kallsyms_from_perf_cache(s);
+		if (!s->kernel)
+			s->kernel = kallsyms_load(s->o.kallsyms, NULL, 0);
 		s->kernel_errno = s->kernel ? 0 : errno;
 		s->st.index_ns += sym_cpu_ns() - t0;
 	}
@@ -461,19 +511,20 @@ static int resolve_kernel(struct symbolizer *s, uint64_t addr, unsigned flags, s
 		count(s, out);
 		return 0;
 	}
-	const char *module = NULL;
-	const struct sym_symbol *sym = kallsyms_find(s->kernel, la, &module);
-	if (!sym)
+	struct ksym_hit sym;
+	if (!kallsyms_find(s->kernel, la, &sym))
 		return unknown_chain(s, SYM_NO_SYMBOL, "[kernel.kallsyms]", addr, out);
-	struct memo_entry *ne = memo_add(s, &k, h, 1);
+	const char *name = sym_intern(s, sym.name, sym.name_len);
+	const char *module = sym_intern(s, sym.module, strlen(sym.module));
+	struct memo_entry *ne = name && module ? memo_add(s, &k, h, 1) : NULL;
 	if (!ne)
 		return -ENOMEM;
 	struct sym_frame *f = (struct sym_frame *)ne->chain.frames;
-	*f = (struct sym_frame){ .name = show_name(s, sym->name), .file = "", .kind = FRAME_KERNEL };
+	*f = (struct sym_frame){ .name = show_name(s, name), .file = "", .kind = FRAME_KERNEL };
 	ne->chain.module = module;
 	ne->chain.symbol = f->name;
 	ne->chain.function = f->name;
-	ne->chain.symbol_offset = addr - sym->start;
+	ne->chain.symbol_offset = addr - sym.start;
 	ne->chain.rel_addr = addr;
 	*out = ne->chain;
 	count(s, out);

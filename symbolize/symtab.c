@@ -69,6 +69,15 @@ void symtab_finish(struct symtab *t, struct sym_symbol *syms, size_t n, const in
 		r[i].order = i;
 	}
 	qsort(r, n, sizeof(*r), cmp_ranked);
+	/*
+	 * perf (dso__load_sym) first gives unsized symbols the space up to the next
+	 * symbol (symbols__fixup_end), then picks one per address
+	 * (symbols__fixup_duplicate): so of several unsized aliases only the last
+	 * in file order has a size, and that one wins over its unsized peers.
+	 */
+	for (size_t i = 0; i < n; i++)
+		if (r[i].sym.end == r[i].sym.start)
+			r[i].sym.end = i + 1 < n ? r[i + 1].sym.start : ((r[i].sym.start + 4095) & ~4095ULL) + 4096;
 	size_t out = 0;
 	for (size_t i = 0; i < n;) {
 		size_t best = i, j = i + 1;
@@ -82,12 +91,6 @@ void symtab_finish(struct symtab *t, struct sym_symbol *syms, size_t n, const in
 		i = j;
 	}
 	free(r);
-	/* Unsized symbols end where the next one starts (perf's symbols__fixup_end). */
-	for (size_t i = 0; i + 1 < out; i++)
-		if (syms[i].end == syms[i].start)
-			syms[i].end = syms[i + 1].start;
-	if (out && syms[out - 1].end == syms[out - 1].start)
-		syms[out - 1].end = ((syms[out - 1].start + 4095) & ~4095ULL) + 4096;
 	t->syms = syms;
 	t->n = out;
 }

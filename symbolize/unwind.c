@@ -412,11 +412,9 @@ static Dwarf_Frame *module_frame(struct sym_module *mod, uint64_t elf_pc)
 	Dwarf_CFI *eh = NULL, *dbg = NULL;
 	Dwarf_Frame *frame = NULL;
 
-	if (sym_module_cfi(mod, &eh, &dbg) != 0)
-		return NULL;
-	if (eh && dwarf_cfi_addrframe(eh, elf_pc, &frame) == 0)
+	if (sym_module_cfi(mod, &eh, NULL) == 0 && dwarf_cfi_addrframe(eh, elf_pc, &frame) == 0)
 		return frame;
-	if (dbg) {
+	if (sym_module_cfi(mod, NULL, &dbg) == 0) {
 		sym_module_get_info(mod, &info);
 		if (dwarf_cfi_addrframe(dbg, elf_pc + info.dwarf_bias, &frame) == 0)
 			return frame;

@@ -31,7 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		symbolizer_resolve_module(s, m, 0x401000, SYM_NO_INLINES, &c);
 		struct sym_module_info info;
 		sym_module_get_info(m, &info);
-		sym_module_cfi(m, NULL, NULL);
+		struct Dwarf_CFI_s *eh, *dbg;
+		sym_module_cfi(m, &eh, &dbg);
+		symbolizer_resolve_module(s, m, 0x401000, SYM_SYMBOL_ONLY, &c);
 		uint64_t v;
 		sym_module_offset_to_vaddr(m, 0x1000, &v);
 		struct sym_mmap mm = { .start = 0x10000, .len = 0x4000, .pgoff = 0, .filename = path, .exec = true };
