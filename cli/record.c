@@ -665,6 +665,7 @@ int cmd_record(int argc, char **argv)
 		.debug_dirs = a.debug_dirs,
 		.ndebug_dirs = a.ndebug_dirs,
 		.demangle = !a.no_demangle,
+		.demangle_short = true, /* names as perf shows them: no parameters or return type */
 	};
 	sym = symbolizer_new(&syo);
 	if (!sym) {

@@ -352,6 +352,9 @@ int cmd_symbolize(int argc, char **argv)
 	}
 	o.debug_dirs = dirs;
 	o.ndebug_dirs = ndirs;
+	/* perf script prints names alone: no parameters, no return type */
+	if (r.perf)
+		o.demangle_short = true;
 	r.s = symbolizer_new(&o);
 	if (!r.s) {
 		cli_error("out of memory");
