@@ -323,11 +323,19 @@ int symbolizer_proc_snapshot(struct symbolizer *s, int pid, struct errbuf *err)
 		return errbuf_set(err, -ENOMEM, "cannot snapshot pid %d: out of memory", pid);
 	struct buf text = BUF_INIT;
 	int rc = file_read_all(path, &text, NULL);
-	if (rc < 0) {
-		proc_clear(p);
-		p->failed = true;
+	if (rc < 0 || text.len == 0) {
+		/*
+		 * Gone, or exiting (a zombie's maps file is empty): the maps taken
+		 * while it lived still name its samples, so keep them.
+		 */
+		if (!p->nmaps) {
+			proc_clear(p);
+			p->failed = true;
+		}
 		buf_release(&text);
-		return errbuf_set(err, rc, "cannot read '%s': %s", path, strerror(-rc));
+		if (rc < 0)
+			return errbuf_set(err, rc, "cannot read '%s': %s", path, strerror(-rc));
+		return errbuf_set(err, -ESRCH, "cannot snapshot pid %d: it has no mappings left (exiting)", pid);
 	}
 	proc_clear(p);
 	const char *c = text.data, *end = text.data + text.len;

@@ -90,8 +90,11 @@ void symbolizer_free(struct symbolizer *s);
  * (call again after exec). Files are opened through /proc/PID/map_files or
  * /proc/PID/root while the process lives, so deleted files and containers
  * work, and build-ids are read now; the index is built later, on first
- * lookup. Returns 0, or a negative errno with `err` filled (-ESRCH: gone,
- * -EACCES); lookups in a pid that failed give SYM_NO_PROCESS frames.
+ * lookup. When the maps cannot be read or are empty (the process exited or
+ * is exiting), the maps of an earlier snapshot are kept, so its samples are
+ * still named. Returns 0, or a negative errno with `err` filled (-ESRCH:
+ * gone or exiting, -EACCES); lookups in a pid never snapshotted give
+ * SYM_NO_PROCESS frames.
  */
 int symbolizer_proc_snapshot(struct symbolizer *s, int pid, struct errbuf *err);
 

@@ -191,6 +191,10 @@ static void test_symbolize_exited_child(void **state)
 	struct sym_chain c;
 	assert_int_equal(symbolizer_resolve(s, pid, (uint64_t)(uintptr_t)keep_marker, 0, &c), 0);
 	assert_string_equal(c.frames[c.nframes - 1].name, "local_marker_function");
+	/* A snapshot taken after it is gone fails, and keeps the maps taken while it lived. */
+	assert_true(symbolizer_proc_snapshot(s, pid, NULL) < 0);
+	assert_int_equal(symbolizer_resolve(s, pid, (uint64_t)(uintptr_t)keep_marker + 1, 0, &c), 0);
+	assert_string_equal(c.frames[c.nframes - 1].name, "local_marker_function");
 	/* A pid that never existed: SYM_NO_PROCESS, and the snapshot says why. */
 	struct errbuf err;
 	errbuf_init(&err);
