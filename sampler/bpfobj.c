@@ -21,6 +21,7 @@ static const char *const shared_names[SHARED_MAP_COUNT] = {
 	[SHARED_CGROUP] = "cgroup_filter",
 	[SHARED_CPUS] = "cpu_filter",
 	[SHARED_IMAGES] = "images",
+	[SHARED_IMAGE_CACHE] = "image_cache",
 	[SHARED_EVENTS] = "events",
 };
 
@@ -29,6 +30,14 @@ uint64_t sampler_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint32_t sampler_bench_floor(void)
+{
+	const char *v = getenv("SCORCH_BENCH_FLOOR");
+	if (!v)
+		return 0;
+	return strcmp(v, "walks") == 0 ? 1 : strcmp(v, "empty") == 0 ? 2 : 0;
 }
 
 void shared_maps_init(struct shared_maps *sm)
@@ -187,6 +196,50 @@ void bpfobj_add_run_stats(struct bpf_object *obj, uint64_t *run_ns, uint64_t *ru
 		*run_ns += info.run_time_ns;
 		*run_cnt += info.run_cnt;
 	}
+}
+
+int count_caches_flush(const struct bpf_map *counts, const struct bpf_map *scratch, size_t offset)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t stride = (bpf_map__value_size(scratch) + 7) & ~(size_t)7; /* per-CPU values are 8-byte aligned */
+	size_t vsize = bpf_map__value_size(counts);
+	if (ncpus <= 0 || offset + SAMPLER_COUNT_SLOTS * sizeof(struct sampler_count_slot) > stride ||
+	    vsize < sizeof(struct sampler_count))
+		return -EINVAL;
+	unsigned char *v = calloc((size_t)ncpus, stride);
+	unsigned char *val = malloc(vsize);
+	int e = v && val ? 0 : -ENOMEM;
+	for (uint32_t k = 0; !e && k < bpf_map__max_entries(scratch); k++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(scratch), &k, v)) {
+			e = -errno;
+			break;
+		}
+		for (int cpu = 0; !e && cpu < ncpus; cpu++) {
+			for (size_t i = 0; i < SAMPLER_COUNT_SLOTS; i++) {
+				struct sampler_count_slot slot;
+				struct sampler_count c;
+				memcpy(&slot, v + (size_t)cpu * stride + offset + i * sizeof(slot), sizeof(slot));
+				if (!slot.hash || !slot.count)
+					continue;
+				/* a slot only ever holds keys in the map, which are never deleted */
+				if (bpf_map_lookup_elem(bpf_map__fd(counts), &slot.hash, val)) {
+					e = -ENOENT;
+					break;
+				}
+				memcpy(&c, val, sizeof(c));
+				c.count += slot.count;
+				c.ns += slot.ns;
+				memcpy(val, &c, sizeof(c));
+				if (bpf_map_update_elem(bpf_map__fd(counts), &slot.hash, val, BPF_EXIST)) {
+					e = -errno;
+					break;
+				}
+			}
+		}
+	}
+	free(val);
+	free(v);
+	return e;
 }
 
 int stack_map_read(int fd, int fd_big, uint64_t id, struct sampler_stack *st)

@@ -12,6 +12,7 @@
 #include "sampler/shared.h"
 
 struct bpf_object;
+struct bpf_map;
 struct bpf_program;
 struct bpf_link;
 struct profile;
@@ -26,6 +27,7 @@ enum shared_map {
 	SHARED_CGROUP,
 	SHARED_CPUS,
 	SHARED_IMAGES,
+	SHARED_IMAGE_CACHE,
 	SHARED_EVENTS,
 	SHARED_MAP_COUNT
 };
@@ -66,6 +68,13 @@ void bpfobj_destroy_links(struct bpf_link **links, size_t n);
 void bpfobj_add_stats(struct bpf_object *obj, uint64_t *out);
 /* Add the run time and count of every loaded program of `obj` (kernel.bpf_stats_enabled). */
 void bpfobj_add_run_stats(struct bpf_object *obj, uint64_t *run_ns, uint64_t *run_cnt);
+/*
+ * Add the counts still pending in the per-CPU caches of scratch map
+ * `scratch` (in each of its entries, SAMPLER_COUNT_SLOTS slots at byte
+ * `offset` of the value) to counts map `counts`, whose values start with
+ * struct sampler_count. Once, after detaching. Returns 0 or a negative errno.
+ */
+int count_caches_flush(const struct bpf_map *counts, const struct bpf_map *scratch, size_t offset);
 /* Read stack `id` from the small (`fd`) or big (`fd_big`) stack map into `st`. Returns 0 or -ENOENT. */
 int stack_map_read(int fd, int fd_big, uint64_t id, struct sampler_stack *st);
 
@@ -198,6 +207,13 @@ int procs_start(struct procs **out, const struct sampler_opts *o, struct shared_
 		const struct sampler_sizes *sz, uint32_t filter, struct errbuf *err);
 struct bpf_object *procs_object(const struct procs *pr);
 void procs_free(struct procs *pr);
+
+/*
+ * SCORCH_BENCH_FLOOR, for scripts/bench-sampler.sh only: "walks" makes the
+ * sampling programs walk both stacks and keep nothing (1), "empty" return at
+ * once (2); else 0, normal recording.
+ */
+uint32_t sampler_bench_floor(void);
 
 /* The FILTER_* flags the options ask for. */
 uint32_t sampler_filter_flags(const struct sampler_opts *o);

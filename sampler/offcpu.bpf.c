@@ -14,6 +14,14 @@ const volatile __u64 max_block_ns = ~0ULL;
 const volatile __u32 state_mask = 0xf; /* enum sampler_state bits (sampler.h) */
 const volatile bool wakeup = false;
 const volatile bool fix_library_callers = true;
+/*
+ * Benchmarks only (SCORCH_BENCH_FLOOR): BENCH_WALKS walks both stacks and
+ * keeps nothing, the floor of any BPF stack sampler; BENCH_EMPTY returns at
+ * once, the cost of being run at all.
+ */
+#define BENCH_WALKS 1
+#define BENCH_EMPTY 2
+const volatile __u32 bench_floor = 0;
 
 #define STATE_PREEMPTED (1u << 0)
 #define STATE_INTERRUPTIBLE (1u << 1)
@@ -25,6 +33,36 @@ const volatile bool fix_library_callers = true;
 #define K_TASK_UNINTERRUPTIBLE 0x0002
 #define K_TASK_NOLOAD 0x0400
 
+/*
+ * A thread's last library caller repair: where it blocked (user ip and sp),
+ * its walked stack and image, and what exe_caller() found there, in word
+ * `slot` above sp. Blocking there again with the same word in that slot, the
+ * scan's answer is the same: one word read instead of a scan.
+ */
+struct repair_memo {
+	__u64 ip, sp, ustack, gen;
+	__u64 found, slot;
+};
+
+/*
+ * A thread's off-CPU state, in its task storage (the tp_btf programs): a
+ * field of the task itself, no hash, no lock, nothing to delete; the kernel
+ * frees it with the task.
+ */
+struct offcpu_task {
+	struct offcpu_start start; /* start.ts 0: not being timed */
+	struct offcpu_waker waker; /* valid with OFFCPU_HAS_WAKER in waker.flags */
+	struct repair_memo memo;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct offcpu_task);
+} offcpu_tasks SEC(".maps");
+
+/* The same for the raw_tp twins, whose task pointers task storage does not take. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
@@ -42,17 +80,20 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
-	__type(key, struct offcpu_key);
-	__type(value, struct offcpu_val);
+	__type(key, __u64); /* words_hash() of the offcpu_key */
+	__type(value, struct offcpu_count);
 } offcpu_counts SEC(".maps");
 
-
-/* Two stacks, a key and a slice of user stack; slot 0 for sched_switch, slot 1 for sched_wakeup. */
+/*
+ * Per-CPU scratch, too big for the BPF stack: what the loader reads (the key
+ * being built, the count cache), two stacks and a slice of user stack. Entry
+ * 0 for sched_switch, 1 for sched_wakeup.
+ */
 struct offcpu_scratch {
+	struct offcpu_scratch_head head;
 	struct sampler_stack kst;
 	struct sampler_stack ust;
-	struct offcpu_key key;
-	__u64 words[SCAN_WORDS];
+	struct scan scan;
 };
 
 struct {
@@ -98,31 +139,57 @@ static __always_inline __u32 state_class(bool preempt, __u32 st)
 /*
  * The function that called into a frame-pointer-less library (see
  * exe_caller() in shared.bpf.h), for the current task blocking in a syscall:
- * its user registers are those saved at kernel entry.
+ * its user registers are those saved at kernel entry. The executable's code
+ * range comes from its image (`lo`, `hi`), or from its mm until user space
+ * has filled that in.
  */
-static __always_inline __u64 library_caller(struct offcpu_scratch *sc)
+static __always_inline __u64 library_caller(struct offcpu_scratch *sc, __u64 gen, __u64 lo, __u64 hi, __u64 uid,
+					    struct repair_memo *memo)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
 	if (!regs)
 		return 0;
 	/* both pointers come from helpers returning BTF pointers: plain loads */
-	__u64 ip = PT_REGS_IP(regs), sp = PT_REGS_SP(regs), fp = PT_REGS_FP(regs);
-	struct mm_struct *mm = cur->mm;
-	if (!mm)
-		return 0;
-	__u64 lo = mm->start_code, hi = mm->end_code;
-	return exe_caller(sc->words, &sc->ust, ip, sp, fp, lo, hi);
+	struct scan *s = &sc->scan;
+	s->ip = PT_REGS_IP(regs);
+	s->sp = PT_REGS_SP(regs);
+	s->fp = PT_REGS_FP(regs);
+	if (!lo) {
+		struct mm_struct *mm = cur->mm;
+		if (!mm)
+			return 0;
+		lo = mm->start_code;
+		hi = mm->end_code;
+	}
+	if (memo && memo->found && memo->ip == s->ip && memo->sp == s->sp && memo->ustack == uid && memo->gen == gen) {
+		__u64 w;
+		if (!bpf_probe_read_user(&w, sizeof(w), (void *)(s->sp + memo->slot * sizeof(__u64))) && w == memo->found)
+			return w;
+	}
+	s->lo = lo;
+	s->hi = hi;
+	s->gen = gen;
+	__u64 found = exe_caller(s, &sc->ust);
+	if (memo) {
+		memo->ip = s->ip;
+		memo->sp = s->sp;
+		memo->ustack = uid;
+		memo->gen = gen;
+		memo->found = found;
+		memo->slot = s->slot;
+	}
+	return found;
 }
 
 /*
  * Walk the current task's stacks into scratch `sc` and store them. Returns
  * the key flags; ids land in *kid, *uid, the image generation in *gen and a
- * repaired library caller in *ufix.
+ * repaired library caller in *ufix (through the task's `memo`, if any).
  */
 static __always_inline __u32 collect_current(void *ctx, bool btf, struct offcpu_scratch *sc, struct task_struct *t,
 					     __u32 tgid, __u32 tid, __u64 *kid, __u64 *uid, __u64 *gen,
-					     __u64 *ufix)
+					     __u64 *ufix, struct repair_memo *memo)
 {
 	__u32 flags = 0;
 	*kid = *uid = *gen = *ufix = 0;
@@ -137,7 +204,7 @@ static __always_inline __u32 collect_current(void *ctx, bool btf, struct offcpu_
 			*gen = image_gen(tgid, tid, &lo, &hi);
 			*uid = stack_put(&sc->ust, LOSS_USTACK_MAP_FULL, SAMPLE_USTACK_LOST, &flags);
 			if (fix_library_callers)
-				*ufix = library_caller(sc);
+				*ufix = library_caller(sc, *gen, lo, hi, *uid, memo);
 		} else {
 			stat_add(LOSS_NO_USTACK, 1);
 			flags |= SAMPLE_USTACK_LOST;
@@ -146,6 +213,31 @@ static __always_inline __u32 collect_current(void *ctx, bool btf, struct offcpu_
 	return flags;
 }
 
+static __always_inline __u64 key_hash(const struct offcpu_key *key)
+{
+	_Static_assert(sizeof(*key) % sizeof(__u64) == 0, "offcpu_key hashes as words");
+	return words_hash((const __u64 *)key, sizeof(*key) / sizeof(__u64));
+}
+
+/* The counts key of a timed thread `tid` (its waker's part left empty). */
+static __always_inline void key_from_start(struct offcpu_key *key, const struct offcpu_start *st, __u32 tid)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->gen = st->gen;
+	key->kstack = st->kstack;
+	key->ustack = st->ustack;
+	key->ufix = st->ufix;
+	key->tgid = st->tgid;
+	key->flags = st->flags;
+	if (per_thread)
+		key->tid = tid;
+	__builtin_memcpy(key->comm, st->comm, sizeof(key->comm));
+}
+
+/*
+ * `prev` switches out: walk and store its stacks, remember them and the time
+ * (in its task storage with `btf`, else in the start map), and nothing else.
+ */
 static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct task_struct *prev)
 {
 	__u32 tid = TASK_READ(btf, prev, pid);
@@ -161,44 +253,100 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	struct offcpu_scratch *sc = bpf_map_lookup_elem(&offcpu_scratch, &zero);
 	if (!sc)
 		return;
-	struct offcpu_start st = { .tgid = tgid };
-	st.flags = collect_current(ctx, btf, sc, prev, tgid, tid, &st.kstack, &st.ustack, &st.gen, &st.ufix);
-	bpf_get_current_comm(st.comm, sizeof(st.comm));
-	st.ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&offcpu_start, &tid, &st, BPF_ANY))
+	if (bench_floor == BENCH_WALKS) {
+		bpf_get_stack(ctx, sc->kst.ips, sizeof(sc->kst.ips), 0);
+		bpf_get_stack(ctx, sc->ust.ips, sizeof(sc->ust.ips), BPF_F_USER_STACK);
+		return;
+	}
+	struct offcpu_start local, *st = &local;
+	struct repair_memo *memo = NULL;
+	if (btf) {
+		struct offcpu_task *ot = bpf_task_storage_get(&offcpu_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!ot) {
+			stat_add(LOSS_START_MAP_FULL, 1);
+			return;
+		}
+		st = &ot->start;
+		memo = &ot->memo;
+	}
+	st->tgid = tgid;
+	st->flags = collect_current(ctx, btf, sc, prev, tgid, tid, &st->kstack, &st->ustack, &st->gen, &st->ufix,
+				    memo);
+	if (btf) /* two loads, not a string copy */
+		__builtin_memcpy(st->comm, prev->comm, sizeof(st->comm));
+	else
+		bpf_get_current_comm(st->comm, sizeof(st->comm));
+	st->hash = 0;
+	if (!wakeup) {
+		/* the whole key is known now: hash it here, so that a switch-in hitting the cache needs only this */
+		struct offcpu_key *key = &sc->head.key;
+		key_from_start(key, st, tid);
+		st->hash = key_hash(key);
+	}
+	st->ts = bpf_ktime_get_ns();
+	if (!btf && bpf_map_update_elem(&offcpu_start, &tid, st, BPF_ANY))
 		stat_add(LOSS_START_MAP_FULL, 1);
 }
 
+/* The timing of thread `tid` is over: forget its start (`st` is not to be read after this). */
+static __always_inline void start_clear(bool btf, struct offcpu_start *st, __u32 tid)
+{
+	if (btf)
+		st->ts = 0;
+	else
+		bpf_map_delete_elem(&offcpu_start, &tid);
+}
+
+/*
+ * `next` switches in: if it was timed, count the interval under the key of
+ * its stacks (and its waker's), through the per-CPU count cache.
+ */
 static __always_inline void switch_in(bool btf, struct task_struct *next)
 {
 	__u32 tid = TASK_READ(btf, next, pid);
 	__u32 zero = 0;
 
-	struct offcpu_start *st = bpf_map_lookup_elem(&offcpu_start, &tid);
-	if (!st)
+	if (tid == 0 || bench_floor)
 		return;
+	struct offcpu_task *ot = NULL;
+	struct offcpu_start *st;
+	if (btf) {
+		ot = bpf_task_storage_get(&offcpu_tasks, next, 0, 0);
+		if (!ot || !ot->start.ts)
+			return;
+		st = &ot->start;
+	} else {
+		st = bpf_map_lookup_elem(&offcpu_start, &tid);
+		if (!st)
+			return;
+	}
 	__u64 delta = bpf_ktime_get_ns() - st->ts;
 	struct offcpu_scratch *sc = bpf_map_lookup_elem(&offcpu_scratch, &zero);
 	if (!sc) {
-		bpf_map_delete_elem(&offcpu_start, &tid);
+		start_clear(btf, st, tid);
 		return;
 	}
-	struct offcpu_key *key = &sc->key;
-	__builtin_memset(key, 0, sizeof(*key));
-	key->gen = st->gen;
-	key->kstack = st->kstack;
-	key->ustack = st->ustack;
-	key->ufix = st->ufix;
-	key->tgid = st->tgid;
-	key->flags = st->flags;
-	if (per_thread)
-		key->tid = tid;
-	__builtin_memcpy(key->comm, st->comm, sizeof(key->comm));
-	bpf_map_delete_elem(&offcpu_start, &tid);
+	bool keep = delta >= min_block_ns && delta <= max_block_ns;
+	if (!keep)
+		stat_add(delta < min_block_ns ? STAT_SHORT_BLOCKS : STAT_LONG_BLOCKS, 1);
+	else if (!wakeup && count_cached(sc->head.cache, st->hash, delta)) {
+		/* the common case: a key counted before, hashed at switch-out */
+		start_clear(btf, st, tid);
+		return;
+	}
+	struct offcpu_key *key = &sc->head.key;
+	__u64 h = st->hash;
+	if (keep)
+		key_from_start(key, st, tid);
+	start_clear(btf, st, tid); /* st is not to be read after this */
 
 	if (wakeup) {
-		struct offcpu_waker *w = bpf_map_lookup_elem(&offcpu_wakers, &tid);
-		if (w) {
+		struct offcpu_waker *w;
+		if (btf)
+			w = ot->waker.flags & OFFCPU_HAS_WAKER ? &ot->waker : NULL;
+		else
+			w = bpf_map_lookup_elem(&offcpu_wakers, &tid);
+		if (w && keep) {
 			key->wgen = w->gen;
 			key->wkstack = w->kstack;
 			key->wustack = w->ustack;
@@ -206,38 +354,38 @@ static __always_inline void switch_in(bool btf, struct task_struct *next)
 			key->wtgid = w->tgid;
 			key->wflags = w->flags | OFFCPU_HAS_WAKER;
 			__builtin_memcpy(key->wcomm, w->comm, sizeof(key->wcomm));
+		}
+		if (w && btf)
+			w->flags = 0;
+		else if (w)
 			bpf_map_delete_elem(&offcpu_wakers, &tid);
-		}
+		h = key_hash(key);
 	}
-	if (delta < min_block_ns) {
-		stat_add(STAT_SHORT_BLOCKS, 1);
+	if (!keep)
 		return;
-	}
-	if (delta > max_block_ns) {
-		stat_add(STAT_LONG_BLOCKS, 1);
-		return;
-	}
 
-	struct offcpu_val *v = bpf_map_lookup_elem(&offcpu_counts, key);
-	if (!v) {
-		struct offcpu_val zv = {};
-		long err = bpf_map_update_elem(&offcpu_counts, key, &zv, BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			stat_add(LOSS_COUNTS_MAP_FULL, 1);
-			return;
-		}
-		v = bpf_map_lookup_elem(&offcpu_counts, key);
-		if (!v)
-			return;
+	/* the stacks were stored at switch-out: the key only has to be counted */
+	if (wakeup && count_cached(sc->head.cache, h, delta))
+		return;
+	struct offcpu_count fresh = { .c = { .count = 1, .ns = delta }, .key = *key };
+	long err = bpf_map_update_elem(&offcpu_counts, &h, &fresh, BPF_NOEXIST);
+	if (err == -EEXIST && !count_add(&offcpu_counts, &h, 1, delta))
+		err = -ENOENT;
+	else if (err == -EEXIST)
+		err = 0;
+	if (err) {
+		stat_add(LOSS_COUNTS_MAP_FULL, 1);
+		return;
 	}
-	__sync_fetch_and_add(&v->ns, delta);
-	__sync_fetch_and_add(&v->count, 1);
 	stat_add(STAT_SAMPLES, 1);
+	count_slot_take(&offcpu_counts, sc->head.cache, h);
 }
 
 static __always_inline int on_switch(void *ctx, bool btf, bool preempt, struct task_struct *prev,
 				     struct task_struct *next)
 {
+	if (bench_floor == BENCH_EMPTY)
+		return 0;
 	switch_out(ctx, btf, preempt, prev);
 	switch_in(btf, next);
 	return 0;
@@ -249,17 +397,26 @@ static __always_inline int on_wakeup(void *ctx, bool btf, struct task_struct *p)
 	__u32 tid = TASK_READ(btf, p, pid);
 	__u32 one = 1;
 
-	if (!bpf_map_lookup_elem(&offcpu_start, &tid))
+	struct offcpu_waker local, *w = &local;
+	if (btf) {
+		struct offcpu_task *ot = bpf_task_storage_get(&offcpu_tasks, p, 0, 0);
+		if (!ot || !ot->start.ts)
+			return 0;
+		w = &ot->waker;
+	} else if (!bpf_map_lookup_elem(&offcpu_start, &tid)) {
 		return 0;
+	}
 	struct offcpu_scratch *sc = bpf_map_lookup_elem(&offcpu_scratch, &one);
 	if (!sc)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *cur = bpf_get_current_task_btf();
-	struct offcpu_waker w = { .tgid = id >> 32 };
-	w.flags = collect_current(ctx, true, sc, cur, id >> 32, (__u32)id, &w.kstack, &w.ustack, &w.gen, &w.ufix);
-	bpf_get_current_comm(w.comm, sizeof(w.comm));
-	if (bpf_map_update_elem(&offcpu_wakers, &tid, &w, BPF_ANY))
+	w->tgid = id >> 32;
+	__u32 flags = collect_current(ctx, true, sc, cur, id >> 32, (__u32)id, &w->kstack, &w->ustack, &w->gen,
+				      &w->ufix, NULL);
+	bpf_get_current_comm(w->comm, sizeof(w->comm));
+	w->flags = flags | OFFCPU_HAS_WAKER;
+	if (!btf && bpf_map_update_elem(&offcpu_wakers, &tid, w, BPF_ANY))
 		stat_add(LOSS_WAKER_MAP_FULL, 1);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include "sampler/offcpu.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,8 @@
 #include "offcpu.skel.h"
 
 _Static_assert(sizeof(struct offcpu_key) == 120, "offcpu_key layout is shared with BPF");
-_Static_assert(sizeof(struct offcpu_start) == 64, "offcpu_start layout is shared with BPF");
+_Static_assert(sizeof(struct offcpu_start) == 72, "offcpu_start layout is shared with BPF");
+_Static_assert(sizeof(struct offcpu_count) == 136, "offcpu_count layout is shared with BPF");
 
 struct offcpu {
 	struct offcpu_bpf *skel;
@@ -41,18 +43,20 @@ static int open_and_load(struct offcpu *off, const struct sampler_opts *o, struc
 	skel->rodata->wakeup = o->wakeup;
 
 	skel->rodata->fix_library_callers = !getenv("SCORCH_NO_CALLER_FIX");
+	skel->rodata->bench_floor = sampler_bench_floor();
 
 	bpf_program__set_autoload(skel->progs.offcpu_switch, !raw_tp);
 	bpf_program__set_autoload(skel->progs.offcpu_switch_raw, raw_tp);
 	bpf_program__set_autoload(skel->progs.offcpu_wakeup, !raw_tp && o->wakeup);
 	bpf_program__set_autoload(skel->progs.offcpu_wakeup_raw, raw_tp && o->wakeup);
-	if (!o->wakeup)
-		bpf_map__set_max_entries(skel->maps.offcpu_wakers, 1);
-
+	/* the tp_btf programs keep a thread's state in its task storage; the raw_tp twins in hash maps */
+	bpf_map__set_autocreate(skel->maps.offcpu_tasks, !raw_tp);
 	int e = shared_maps_prepare(skel->obj, sm, sz, err);
 	if (e)
 		return e;
-	if (!o->wakeup)
+	if (!raw_tp)
+		bpf_map__set_max_entries(skel->maps.offcpu_start, 1);
+	if (!raw_tp || !o->wakeup)
 		bpf_map__set_max_entries(skel->maps.offcpu_wakers, 1);
 	e = bpfobj_load(skel->obj, "off-CPU tracer", err);
 	if (e)
@@ -133,30 +137,36 @@ int offcpu_read(struct offcpu *off, struct readout *r, size_t value_index, struc
 {
 	int counts_fd = bpf_map__fd(off->skel->maps.offcpu_counts);
 	struct stack_cache cache;
-	struct offcpu_key key, next;
-	int e = 0;
+	uint64_t hash, next;
+	int e;
 
+	e = count_caches_flush(off->skel->maps.offcpu_counts, off->skel->maps.offcpu_scratch,
+			       offsetof(struct offcpu_scratch_head, cache));
+	if (e)
+		return errbuf_set(err, e, "cannot read the off-CPU stacks: per-CPU counts: %s", strerror(-e));
 	stack_cache_init(&cache, off->skel->obj);
 	void *prev = NULL;
 	while (!e && bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		struct offcpu_val val;
-		if (bpf_map_lookup_elem(counts_fd, &key, &val))
+		hash = next;
+		prev = &hash;
+		struct offcpu_count val;
+		if (bpf_map_lookup_elem(counts_fd, &hash, &val))
 			continue;
+		const struct offcpu_key *key = &val.key;
 		struct raw_sample rs;
 		memset(&rs, 0, sizeof(rs));
-		part_from(&rs.task, &cache, key.tgid, key.gen, key.comm, key.flags, key.kstack, key.ustack, key.ufix, &e);
-		rs.task.tid = key.tid;
-		if (key.wflags & OFFCPU_HAS_WAKER) {
+		part_from(&rs.task, &cache, key->tgid, key->gen, key->comm, key->flags, key->kstack, key->ustack,
+			  key->ufix, &e);
+		rs.task.tid = key->tid;
+		if (key->wflags & OFFCPU_HAS_WAKER) {
 			rs.has_waker = true;
-			part_from(&rs.waker, &cache, key.wtgid, key.wgen, key.wcomm, key.wflags & ~OFFCPU_HAS_WAKER,
-				  key.wkstack, key.wustack, key.wufix, &e);
+			part_from(&rs.waker, &cache, key->wtgid, key->wgen, key->wcomm, key->wflags & ~OFFCPU_HAS_WAKER,
+				  key->wkstack, key->wustack, key->wufix, &e);
 		}
 		rs.offcpu = true;
 		rs.value_index = value_index;
-		rs.value = (int64_t)val.ns;
-		rs.count = val.count;
+		rs.value = (int64_t)val.c.ns;
+		rs.count = val.c.count;
 		rs.value_ns = true;
 		if (!e)
 			e = readout_add(r, &rs);

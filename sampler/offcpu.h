@@ -5,7 +5,10 @@
 
 #include "sampler/shared.h"
 
-/* A thread that switched out and is being timed, keyed by tid in the start map. */
+/*
+ * A thread that switched out and is being timed: in its task storage, or
+ * keyed by tid in the start map (the raw_tp twins).
+ */
 struct offcpu_start {
 	__u64 ts;     /* bpf_ktime_get_ns() at switch-out */
 	__u64 gen;    /* image generation of tgid */
@@ -15,9 +18,10 @@ struct offcpu_start {
 	__u32 tgid;
 	__u32 flags;  /* SAMPLE_* */
 	char comm[SAMPLER_COMM_LEN];
+	__u64 hash;   /* words_hash() of the counts key, without --wakeup (the waker is not known yet) */
 };
 
-/* The last waker of a tracked blocked thread, keyed by the wakee's tid. */
+/* The last waker of a tracked blocked thread: in the wakee's task storage, or keyed by its tid (raw_tp). */
 struct offcpu_waker {
 	__u64 gen;
 	__u64 kstack;
@@ -50,9 +54,17 @@ struct offcpu_key {
 
 #define OFFCPU_HAS_WAKER (1u << 8)
 
-struct offcpu_val {
-	__u64 ns;    /* total time off CPU */
-	__u64 count; /* intervals */
+/* The counts map's value, keyed by the words_hash() of the key. */
+struct offcpu_count {
+	struct sampler_count c; /* intervals and their total time off CPU */
+	struct offcpu_key key;
+};
+
+/* The head of offcpu.bpf.c's per-CPU scratch, which the loader reads: the key being built, the count cache. */
+struct offcpu_scratch_head {
+	struct offcpu_key key;
+	__u64 pad;
+	struct sampler_count_slot cache[SAMPLER_COUNT_SLOTS];
 };
 
 #endif

@@ -3,6 +3,7 @@
 #include "sampler/oncpu.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "oncpu.skel.h"
 
 _Static_assert(sizeof(struct oncpu_key) == 64, "oncpu_key layout is shared with BPF");
+_Static_assert(sizeof(struct oncpu_count) == 80, "oncpu_count layout is shared with BPF");
 _Static_assert(sizeof(struct sampler_stack) == 1024, "sampler_stack layout is shared with BPF");
 
 struct oncpu {
@@ -47,6 +49,7 @@ int oncpu_load(struct oncpu **out, const struct sampler_opts *o, struct shared_m
 	on->skel->rodata->user_stacks = !o->kernel_stacks_only;
 	on->skel->rodata->kernel_stacks = !o->user_stacks_only;
 	on->skel->rodata->fix_library_callers = !getenv("SCORCH_NO_CALLER_FIX");
+	on->skel->rodata->bench_floor = sampler_bench_floor();
 	e = shared_maps_prepare(on->skel->obj, sm, sz, err);
 	if (e)
 		goto out;
@@ -125,21 +128,47 @@ void oncpu_detach(struct oncpu *on)
 	on->npfds = 0;
 }
 
+/*
+ * Every CPU's scratch head (the loader's view of the per-CPU scratch), in a
+ * buffer of *ncpus strided copies to free(). NULL on failure.
+ */
+static unsigned char *read_heads(const struct oncpu *on, int *ncpus, size_t *stride)
+{
+	const struct bpf_map *map = on->skel->maps.oncpu_scratch;
+	uint32_t zero = 0;
+	*ncpus = libbpf_num_possible_cpus();
+	*stride = (bpf_map__value_size(map) + 7) & ~(size_t)7; /* per-CPU values are 8-byte aligned */
+	if (*ncpus <= 0 || *stride < sizeof(struct oncpu_scratch_head))
+		return NULL;
+	unsigned char *v = calloc((size_t)*ncpus, *stride);
+	if (v && bpf_map_lookup_elem(bpf_map__fd(map), &zero, v)) {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
 int oncpu_read(struct oncpu *on, struct readout *r, size_t value_index, int64_t value_scale, struct errbuf *err)
 {
 	int counts_fd = bpf_map__fd(on->skel->maps.oncpu_counts);
 	struct stack_cache cache;
-	struct oncpu_key key, next;
+	uint64_t hash, next;
 	int e = 0;
 
+	e = count_caches_flush(on->skel->maps.oncpu_counts, on->skel->maps.oncpu_scratch,
+			       offsetof(struct oncpu_scratch_head, cache));
+	if (e)
+		return errbuf_set(err, e, "cannot read the on-CPU samples: per-CPU counts: %s", strerror(-e));
 	stack_cache_init(&cache, on->skel->obj);
 	void *prev = NULL;
 	while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		uint64_t count;
-		if (bpf_map_lookup_elem(counts_fd, &key, &count))
+		hash = next;
+		prev = &hash;
+		struct oncpu_count val;
+		if (bpf_map_lookup_elem(counts_fd, &hash, &val))
 			continue; /* deleted meanwhile: cannot happen once detached */
+		const struct oncpu_key key = val.key;
+		uint64_t count = val.c.count;
 		struct raw_sample rs;
 		memset(&rs, 0, sizeof(rs));
 		rs.task.tgid = key.tgid;
@@ -176,7 +205,23 @@ int oncpu_read(struct oncpu *on, struct readout *r, size_t value_index, int64_t 
 
 uint64_t oncpu_first_sample_ns(const struct oncpu *on)
 {
-	return on && on->skel->bss ? on->skel->bss->first_sample_ns : 0;
+	/*
+	 * Each CPU keeps its first sample's time in its scratch (a global
+	 * variable would cost every sample a cache line of its own). Read through
+	 * the map: the skeleton's view is not mapped when loaded without it.
+	 */
+	int ncpus;
+	size_t stride;
+	unsigned char *v = on ? read_heads(on, &ncpus, &stride) : NULL;
+	uint64_t first = 0;
+	for (int i = 0; v && i < ncpus; i++) {
+		uint64_t t;
+		memcpy(&t, v + (size_t)i * stride + offsetof(struct oncpu_scratch_head, first_ns), sizeof(t));
+		if (t && (!first || t < first))
+			first = t;
+	}
+	free(v);
+	return first;
 }
 
 struct bpf_object *oncpu_object(const struct oncpu *on)

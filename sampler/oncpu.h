@@ -5,7 +5,7 @@
 
 #include "sampler/shared.h"
 
-/* One aggregated on-CPU stack; the counts map's value is a __u64 sample count. */
+/* One aggregated on-CPU stack. */
 struct oncpu_key {
 	__u64 gen;    /* image generation of tgid (0: no user stack, e.g. kernel thread) */
 	__u64 kstack; /* stack id in `stacks`, 0 = none */
@@ -16,6 +16,24 @@ struct oncpu_key {
 	__u32 flags;  /* SAMPLE_* */
 	__u32 cpu;    /* only with per-CPU keys, else 0 */
 	char comm[SAMPLER_COMM_LEN];
+};
+
+/*
+ * The head of oncpu.bpf.c's per-CPU scratch, which the loader reads: the key
+ * being built, bpf_ktime_get_ns() of the CPU's first sample (0: none; next
+ * to the key, so it costs no line of its own), the count cache.
+ */
+struct oncpu_scratch_head {
+	struct oncpu_key key;
+	__u64 first_ns;
+	__u64 pad;
+	struct sampler_count_slot cache[SAMPLER_COUNT_SLOTS];
+};
+
+/* The counts map's value, keyed by the words_hash() of the key. */
+struct oncpu_count {
+	struct sampler_count c; /* c.count: samples */
+	struct oncpu_key key;
 };
 
 #endif

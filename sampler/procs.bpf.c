@@ -9,6 +9,7 @@
 #include "sampler/shared.bpf.h"
 
 const volatile bool inherit = true; /* children of target processes become targets */
+const volatile __u32 nr_cpus = 1;     /* possible CPUs: slots of the per-CPU image cache */
 
 /* Children that become targets when they exec (a command started by scorch). */
 struct {
@@ -17,6 +18,35 @@ struct {
 	__type(key, __u32);  /* tgid */
 	__type(value, __u8);
 } exec_targets SEC(".maps");
+
+struct uncache_ctx {
+	__u32 tgid;
+};
+
+static long uncache_cpu(__u64 cpu, void *arg)
+{
+	struct uncache_ctx *c = arg;
+	__u32 zero = 0;
+	struct image_cache *cache = bpf_map_lookup_percpu_elem(&image_cache, &zero, (__u32)cpu);
+	if (!cache)
+		return 1;
+	struct image_slot *slot = &cache->slot[c->tgid & (IMAGE_CACHE_SLOTS - 1)];
+	if (slot->tgid == c->tgid)
+		slot->tgid = 0;
+	return 0;
+}
+
+/*
+ * Drop process `tgid`'s image: its `images` entry, then its slot in every
+ * CPU's cache (in this order: a sample between the two may still see the old
+ * slot, but none can cache the deleted entry again).
+ */
+static __always_inline void image_drop(__u32 tgid)
+{
+	struct uncache_ctx c = { .tgid = tgid };
+	bpf_map_delete_elem(&images, &tgid);
+	bpf_loop(nr_cpus, uncache_cpu, &c, 0);
+}
 
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
@@ -47,7 +77,7 @@ static __always_inline int on_exec(struct task_struct *p)
 	}
 	if (bpf_map_lookup_elem(&images, &tgid)) {
 		/* the next sample makes a new generation, snapshotted afresh */
-		bpf_map_delete_elem(&images, &tgid);
+		image_drop(tgid);
 		struct sampler_event ev = { .type = EVENT_EXEC, .tgid = tgid, .tid = BPF_CORE_READ(p, pid) };
 		BPF_CORE_READ_STR_INTO(&ev.comm, p, comm);
 		event_send(&ev);
@@ -71,7 +101,7 @@ static __always_inline int on_exit(struct task_struct *p)
 		bpf_map_delete_elem(&targets_tid, &tid);
 	if (group_dead) {
 		/* a pid reused by another process must not inherit either entry */
-		bpf_map_delete_elem(&images, &tgid);
+		image_drop(tgid);
 		if (filter & FILTER_TGID)
 			bpf_map_delete_elem(&targets_tgid, &tgid);
 	}

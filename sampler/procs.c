@@ -26,6 +26,8 @@ static int load(struct procs *pr, const struct sampler_opts *o, struct shared_ma
 		return errbuf_set(err, -errno, "cannot open the process-event BPF object: %s", strerror(errno));
 	pr->skel->rodata->filter = filter;
 	pr->skel->rodata->inherit = !o->no_inherit;
+	int ncpus = libbpf_num_possible_cpus();
+	pr->skel->rodata->nr_cpus = ncpus > 0 ? (uint32_t)ncpus : 1;
 	bpf_program__set_autoload(pr->skel->progs.procs_fork, !raw_tp);
 	bpf_program__set_autoload(pr->skel->progs.procs_exec, !raw_tp);
 	bpf_program__set_autoload(pr->skel->progs.procs_exit, !raw_tp);

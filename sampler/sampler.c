@@ -526,7 +526,7 @@ static const char *const loss_reasons[STAT_COUNT] = {
 	[LOSS_COUNTS_MAP_FULL] = "sample dropped: counts map full",
 	[LOSS_IMAGES_MAP_FULL] = "process not tracked: image map full (frames may be unnamed)",
 	[LOSS_EVENTS_FULL] = "process event lost: ring buffer full (frames may be unnamed)",
-	[LOSS_START_MAP_FULL] = "off-CPU interval dropped: start map full",
+	[LOSS_START_MAP_FULL] = "off-CPU interval dropped: no room to keep the thread's start",
 	[LOSS_WAKER_MAP_FULL] = "waker stack dropped: waker map full",
 };
 

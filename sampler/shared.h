@@ -28,6 +28,31 @@ struct sampler_stack {
 	__u64 ips[SAMPLER_MAX_DEPTH];
 };
 
+/*
+ * The counts maps (on- and off-CPU) are keyed by a 64-bit fingerprint of
+ * their key struct (a lookup then reads a bucket and one line of the element,
+ * not a long key spread over lines), and their values start with this.
+ */
+struct sampler_count {
+	__u64 count; /* samples, or off-CPU intervals */
+	__u64 ns;    /* off-CPU time; 0 on-CPU */
+};
+
+/*
+ * Per-CPU cache of a counts map: fingerprints of keys known to be in the
+ * map, direct-mapped, with what was counted since (pending), which is added
+ * to the map when another key takes the slot, or by the loader at the end. A
+ * repeated key then costs one warm line instead of a hash bucket and an
+ * element, cold after a millisecond of someone else's work.
+ */
+#define SAMPLER_COUNT_SLOTS 256
+
+struct sampler_count_slot {
+	__u64 hash; /* 0: empty */
+	__u64 count;
+	__u64 ns;
+};
+
 /* Flags of a sample key. */
 #define SAMPLE_KSTACK_LOST (1u << 0) /* the kernel stack could not be stored: show [lost stack] */
 #define SAMPLE_USTACK_LOST (1u << 1) /* the user stack could not be stored or read */
@@ -47,7 +72,7 @@ enum sampler_stat {
 	LOSS_COUNTS_MAP_FULL, /* the whole sample dropped: counts map full */
 	LOSS_IMAGES_MAP_FULL, /* the process image table is full: frames may stay unnamed */
 	LOSS_EVENTS_FULL,     /* a process event (new image, exit, exec) lost: ring buffer full */
-	LOSS_START_MAP_FULL,  /* off-CPU: a blocked thread not tracked, start map full */
+	LOSS_START_MAP_FULL,  /* off-CPU: a blocked thread not tracked, no room for its start (map or task storage) */
 	LOSS_WAKER_MAP_FULL,  /* off-CPU: a waker stack not kept, waker map full */
 	STAT_SHORT_BLOCKS,    /* off-CPU: intervals below --min-block */
 	STAT_LONG_BLOCKS,     /* off-CPU: intervals above --max-block */

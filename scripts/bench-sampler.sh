@@ -3,17 +3,31 @@
 # Benchmark `scorch record` against perf and bpftrace (on-CPU) and libbpf-tools offcputime
 # (off-CPU), measured in one run, interleaved:
 #   1. the CPU time of a fixed CPU-bound job (tests/workloads/cpu_hot.c `work`), alone and under
-#      scorch record -F 999, perf record -F 999 -g, bpftrace profile:hz:999 { @[kstack, ustack] };
-#      medians of ROUNDS rounds, each round running every mode in a rotated order;
+#      scorch record -F 999, perf record -F 999 -g, bpftrace profile:hz:999 { @[kstack, ustack] },
+#      and scorch with SCORCH_BENCH_FLOOR=walks (its BPF program walks both stacks and keeps
+#      nothing: what any BPF stack sampler pays, sampling interrupts included). ROUNDS rounds,
+#      each running every mode in a rotated order; the overhead is the median over rounds of
+#      each round's ratio to that round's run alone, with its interquartile range (the machine
+#      is shared: the load average is printed too);
 #   2. BPF cost per sample and per context switch: run_time_ns / run_cnt of the programs
-#      (kernel.bpf_stats_enabled is switched on for the run and restored);
+#      (kernel.bpf_stats_enabled is switched on for the run and restored), split into parts by
+#      running scorch as is, without the library caller repair (SCORCH_NO_CALLER_FIX=1) and
+#      walking stacks only (the floor: two bpf_get_stack() calls). On-CPU, every variant and
+#      bpftrace sample at the same time (separate timers: they do not warm each other's
+#      caches). Off-CPU, programs on one tracepoint run back to back, the later one walking
+#      stacks the earlier one just brought into the caches: each variant and offcputime then
+#      runs alone, in rotated rounds, under the same load. Differences to the floor are taken
+#      within a round (the load drifts) and their medians printed;
 #   3. launch-to-first-sample latency: CLOCK_MONOTONIC before exec to the first sample's timestamp.
-# Usage: scripts/bench-sampler.sh [ROUNDS]   (root; SCORCH=path overrides build/scorch)
+# Usage: scripts/bench-sampler.sh [ROUNDS [COST_ROUNDS]]   (root; SCORCH=path overrides build/scorch;
+#        BENCH_WORK=N sets the job's size, BENCH_SECS=S each cost measurement's length)
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 SCORCH=${SCORCH:-$TOP/build/scorch}
-ROUNDS=${1:-7}
+ROUNDS=${1:-15}
+COST_ROUNDS=${2:-5}
 WORK=${BENCH_WORK:-1000}
+SECS=${BENCH_SECS:-3}
 [ "$(id -u)" -eq 0 ] || { echo "bench-sampler: needs root (BPF, perf -a, bpf_stats)" >&2; exit 1; }
 [ -x "$SCORCH" ] || { echo "bench-sampler: no scorch at $SCORCH (make first)" >&2; exit 1; }
 for t in perf bpftrace bpftool clang; do
@@ -34,7 +48,10 @@ JOB=$T/cpu_hot
 clang -O2 -g -fno-omit-frame-pointer -pthread -o "$JOB" "$TOP/tests/workloads/cpu_hot.c"
 clang -O2 -g -fno-omit-frame-pointer -pthread -o "$T/demo" "$TOP/tests/workloads/demo.c"
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# quantile Q < numbers: the Q-quantile (0.5 = median), linear between ranks.
+quantile() { sort -g | awk -v q="$1" '{ v[NR] = $1 } END { if (!NR) { print "nan"; exit } p = 1 + (NR - 1) * q; i = int(p); f = p - i; printf "%.6f\n", (i < NR ? v[i] + f * (v[i + 1] - v[i]) : v[NR]) }'; }
+median() { quantile 0.5; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # launch CMD...: write CLOCK_MONOTONIC ns to fd 3, then exec CMD (no fork between the two).
 cat >"$T/launch.c" <<'C'
 #include <stdio.h>
@@ -60,6 +77,8 @@ wait_for() { for _ in $(seq 400); do grep -qE "$2" "$1" 2>/dev/null && return 0;
 # ---- 1. overhead on a CPU-bound job ------------------------------------------------------------
 job_none() { "$JOB" work "$WORK"; }
 job_scorch() { "$SCORCH" record -F 999 -q -o "$T/s.folded" -- "$JOB" work "$WORK"; }
+job_walks() { SCORCH_BENCH_FLOOR=walks "$SCORCH" record -F 999 -q -o "$T/w.folded" -- "$JOB" work "$WORK"; }
+job_empty() { SCORCH_BENCH_FLOOR=empty "$SCORCH" record -F 999 -q -o "$T/e.folded" -- "$JOB" work "$WORK"; }
 job_perf() { perf record -F 999 -g -q -o "$T/perf.data" -- "$JOB" work "$WORK" 2>/dev/null; }
 # END clears the map: printing thousands of system-wide stacks at exit only costs wall time
 job_bpftrace() {
@@ -70,28 +89,37 @@ job_bpftrace() {
 	kill -TERM $bt # a background job of a script ignores SIGINT
 	wait $bt 2>/dev/null
 }
-modes=(none scorch perf bpftrace)
-declare -A cpu
-echo "== 1. CPU time of a fixed job (cpu_hot work $WORK), $ROUNDS interleaved rounds"
+modes=(none scorch walks empty perf bpftrace)
+declare -A cpu ratio
+echo "== 1. CPU time of a fixed job (cpu_hot work $WORK), $ROUNDS interleaved rounds; load average $(loadavg)"
 for ((r = 0; r < ROUNDS; r++)); do
+	declare -A this=()
 	for ((i = 0; i < ${#modes[@]}; i++)); do
 		m=${modes[$(((i + r) % ${#modes[@]}))]}
 		v=$(job_$m | awk '/^cpu /{ print $2 }')
-		[ -n "$v" ] && cpu[$m]+="$v "
+		[ -n "$v" ] && { cpu[$m]+="$v "; this[$m]=$v; }
 	done
+	for m in "${modes[@]}"; do
+		[ -n "${this[$m]:-}" ] && [ -n "${this[none]:-}" ] &&
+			ratio[$m]+="$(awk -v a="${this[$m]}" -v b="${this[none]}" 'BEGIN { printf "%.6f", (a / b - 1) * 100 }') "
+	done
+	unset this
 	printf '.' >&2
 done
 echo >&2
-base=$(echo ${cpu[none]} | tr ' ' '\n' | median)
-printf '%-10s %10s %9s\n' mode "cpu s" overhead
+printf '%-10s %10s %10s   %s\n' mode "cpu s" overhead "(interquartile range of the per-round overhead)"
 for m in "${modes[@]}"; do
-	med=$(echo ${cpu[$m]} | tr ' ' '\n' | median)
-	printf '%-10s %10.4f %+8.2f%%\n' "$m" "$med" "$(awk -v a="$med" -v b="$base" 'BEGIN { print (a / b - 1) * 100 }')"
+	med=$(echo ${cpu[$m]:-} | tr ' ' '\n' | median)
+	o=$(echo ${ratio[$m]:-} | tr ' ' '\n' | median)
+	q1=$(echo ${ratio[$m]:-} | tr ' ' '\n' | quantile 0.25)
+	q3=$(echo ${ratio[$m]:-} | tr ' ' '\n' | quantile 0.75)
+	printf '%-10s %10.4f %+9.2f%%   (%+.2f%% .. %+.2f%%)\n' "$m" "$med" "$o" "$q1" "$q3"
 done
+echo "load average after: $(loadavg)"
+echo "  walks, empty: scorch's sampling with a BPF program that only walks both stacks, that does nothing:"
+echo "  the floors of any BPF stack sampler at 999 Hz on this machine (timer interrupts included)"
 
 # ---- 2. BPF cost per event ---------------------------------------------------------------------
-# Each peer runs at the same time as scorch, so both see the same load; the peer's cost is the
-# growth of its counters over scorch's recording.
 sysctl -qw kernel.bpf_stats_enabled=1
 # prog_totals TYPE NAME: "run_cnt run_time_ns" summed over the loaded programs of bpftool TYPE
 # called NAME (bpftrace names a profile:hz:999 program "999"; offcputime's is "sched_switch").
@@ -101,44 +129,99 @@ prog_totals() {
 		hit && /run_time_ns/ { for (i = 1; i <= NF; i++) { if ($i == "run_time_ns") ns += $(i + 1); if ($i == "run_cnt") n += $(i + 1) } }
 		END { printf "%d %d\n", n, ns }'
 }
-# per_run N0 NS0 N1 NS1: "ns (runs)" over an interval.
-per_run() { awk -v n0="$1" -v t0="$2" -v n1="$3" -v t1="$4" 'BEGIN { n = n1 - n0; if (n > 0) printf "%.0f ns (%d runs)\n", (t1 - t0) / n, n; else print "?" }'; }
-scorch_cost() { sed -nE 's/.*bpf: ([0-9]+) runs, ([0-9]+) ns each.*/\2 ns (\1 runs)/p' "$T/s.err"; }
+# per_run N0 NS0 N1 NS1: ns per run over an interval.
+per_run() { awk -v n0="$1" -v t0="$2" -v n1="$3" -v t1="$4" 'BEGIN { n = n1 - n0; if (n > 0) printf "%.0f\n", (t1 - t0) / n }'; }
+# scorch_ns FILE: ns per run from a `scorch -v record` summary.
+scorch_ns() { sed -nE 's/.*bpf: ([0-9]+) runs, ([0-9]+) ns each.*/\2/p' "$1"; }
+# scorch_variant NAME ARGS...: run `scorch -v record ARGS` as variant NAME (full, norepair, walks).
+scorch_variant() {
+	local v=$1
+	shift
+	case $v in
+	full) "$SCORCH" -v record "$@" -o "$T/$v.folded" 2>"$T/$v.err" ;;
+	norepair) SCORCH_NO_CALLER_FIX=1 "$SCORCH" -v record "$@" -o "$T/$v.folded" 2>"$T/$v.err" ;;
+	walks) SCORCH_BENCH_FLOOR=walks "$SCORCH" -v record "$@" -o "$T/$v.folded" 2>"$T/$v.err" ;;
+	esac
+}
+declare -A cost # cost[VARIANT,ROUND]: ns per run
+# report WHAT PEER: medians over rounds, and per-round differences to the floor measured in the same
+# round (the load drifts between rounds; a round's measurements share it).
+report() {
+	local r m line
+	declare -A col=()
+	for ((r = 0; r < COST_ROUNDS; r++)); do
+		for m in full norepair walks peer; do col[$m]+="${cost[$m,$r]:-} "; done
+		line=$(awk -v f="${cost[full,$r]:-}" -v n="${cost[norepair,$r]:-}" -v w="${cost[walks,$r]:-}" -v p="${cost[peer,$r]:-}" '
+			BEGIN { if (w == "" || f == "") exit; printf "%s %s %s", f - w, n - w, f - n; if (p != "") printf " %s %s", p - w, f / p }')
+		read -r d_full d_norepair d_repair d_peer q_peer <<<"$line"
+		col[d_full]+="${d_full:-} " col[d_norepair]+="${d_norepair:-} " col[d_repair]+="${d_repair:-} "
+		col[d_peer]+="${d_peer:-} " col[q_peer]+="${q_peer:-} "
+	done
+	med() { echo ${col[$1]} | tr ' ' '\n' | median; }
+	printf '%-36s %6.0f ns   (rounds: %s)\n' "scorch, per $1:" "$(med full)" "${col[full]}"
+	printf '%-36s %6.0f ns   (rounds: %s)\n' "$2, same load:" "$(med peer)" "${col[peer]}"
+	printf '%-36s %6.0f ns   (rounds: %s)\n' "floor, bpf_get_stack() x 2 alone:" "$(med walks)" "${col[walks]}"
+	printf '  above the floor (median of per-round differences): scorch %+.0f ns (library caller repair %+.0f,\n' \
+		"$(med d_full)" "$(med d_repair)"
+	printf '  the rest %+.0f), %s %+.0f ns;  scorch / %s: %.2f\n' "$(med d_norepair)" "${2%% *}" "$(med d_peer)" \
+		"${2%% *}" "$(med q_peer)"
+}
 
 echo
-echo "== 2. BPF run time per event (bpf_prog_info run_time_ns / run_cnt), 3 s system-wide, peers alongside"
-"$JOB" threads 40 >/dev/null &
+echo "== 2. BPF run time per event (bpf_prog_info run_time_ns / run_cnt), system-wide under load; load average $(loadavg)"
+"$JOB" threads 600 >/dev/null &
 load1=$!
-"$T/demo" 40 "$T" 2>/dev/null &
+"$T/demo" 600 "$T" 2>/dev/null &
 load2=$!
 sleep 0.3
-bpftrace -e 'profile:hz:999 { @[kstack, ustack] = count(); } END { clear(@); }' >"$T/bt.out" 2>&1 &
-bt=$!
-wait_for "$T/bt.out" Attaching
-read -r n0 t0 < <(prog_totals perf_event 999)
-"$SCORCH" -v record -a -F 999 -d 3 -o "$T/a.folded" 2>"$T/s.err"
-read -r n1 t1 < <(prog_totals perf_event 999)
-kill -TERM $bt
-wait $bt 2>/dev/null
-printf '%-34s %s\n' "scorch, per on-CPU sample:" "$(scorch_cost)"
-printf '%-34s %s\n' "bpftrace, same 3 s:" "$(per_run $n0 $t0 $n1 $t1)"
-if [ -n "$OFFCPUTIME" ]; then
-	"$OFFCPUTIME" 30 >"$T/oc.out" 2>&1 &
-	oc=$!
-	sleep 1.5
-	read -r n0 t0 < <(prog_totals tracing sched_switch)
-	"$SCORCH" -v record --off-cpu -a -d 3 -o "$T/o.folded" 2>"$T/s.err"
-	read -r n1 t1 < <(prog_totals tracing sched_switch)
-	kill -INT $oc 2>/dev/null
-	kill -TERM $oc 2>/dev/null
-	wait $oc 2>/dev/null
-	printf '%-34s %s\n' "scorch, per context switch:" "$(scorch_cost)"
-	printf '%-34s %s\n' "offcputime, same 3 s:" "$(per_run $n0 $t0 $n1 $t1)"
-else
-	"$SCORCH" -v record --off-cpu -a -d 3 -o "$T/o.folded" 2>"$T/s.err"
-	printf '%-34s %s\n' "scorch, per context switch:" "$(scorch_cost)"
-	echo "offcputime: not installed (apt-get install libbpf-tools)"
-fi
+for ((r = 0; r < COST_ROUNDS; r++)); do
+	bpftrace -e 'profile:hz:999 { @[kstack, ustack] = count(); } END { clear(@); }' >"$T/bt.out" 2>&1 &
+	bt=$!
+	wait_for "$T/bt.out" Attaching
+	read -r n0 t0 < <(prog_totals perf_event 999)
+	pids=()
+	for v in full norepair walks; do
+		scorch_variant $v -a -F 999 -d "$SECS" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	read -r n1 t1 < <(prog_totals perf_event 999)
+	kill -TERM $bt
+	wait $bt 2>/dev/null
+	for v in full norepair walks; do cost[$v,$r]=$(scorch_ns "$T/$v.err"); done
+	cost[peer,$r]=$(per_run $n0 $t0 $n1 $t1)
+	printf '.' >&2
+done
+echo >&2
+report "on-CPU sample" "bpftrace"
+cost=()
+
+offmodes=(full norepair walks)
+[ -n "$OFFCPUTIME" ] && offmodes+=(peer)
+for ((r = 0; r < COST_ROUNDS; r++)); do
+	for ((i = 0; i < ${#offmodes[@]}; i++)); do
+		m=${offmodes[$(((i + r) % ${#offmodes[@]}))]}
+		if [ "$m" = peer ]; then
+			"$OFFCPUTIME" 600 >"$T/oc.out" 2>&1 &
+			oc=$!
+			sleep 1.5 # its start: kallsyms and BTF
+			read -r n0 t0 < <(prog_totals tracing sched_switch)
+			sleep "$SECS"
+			read -r n1 t1 < <(prog_totals tracing sched_switch)
+			kill -INT $oc 2>/dev/null
+			kill -TERM $oc 2>/dev/null
+			wait $oc 2>/dev/null
+			cost[peer,$r]=$(per_run $n0 $t0 $n1 $t1)
+		else
+			scorch_variant $m --off-cpu -a -d "$SECS"
+			cost[$m,$r]=$(scorch_ns "$T/$m.err")
+		fi
+	done
+	printf '.' >&2
+done
+echo >&2
+report "context switch" "offcputime"
+[ -n "$OFFCPUTIME" ] || echo "  (offcputime not installed: apt-get install libbpf-tools)"
 kill $load1 $load2 2>/dev/null
 wait $load1 $load2 2>/dev/null
 sysctl -qw kernel.bpf_stats_enabled="$stats_was"
