@@ -413,11 +413,11 @@ void lexer_next(struct lexer *lx, struct token *t)
 			return;
 		}
 	}
-	char what[8];
+	char what[16]; /* a byte shown as \xNN */
 	if (c >= 0x20 && c < 0x7f)
 		snprintf(what, sizeof(what), "%c", c);
 	else
-		snprintf(what, sizeof(what), "\\x%02x", (unsigned)c);
+		snprintf(what, sizeof(what), "\\x%02x", (unsigned)(unsigned char)c);
 	advance(lx, 1);
 	finish(lx, t, T_ERROR, start);
 	lex_error(lx, t, t->span, "unexpected character", what);
