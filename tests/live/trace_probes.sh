@@ -93,11 +93,21 @@ run rawtp -c "$WL 1 5" -e 'rawtracepoint:sys_enter /pid == cpid/ { @n = count();
 check "rawtracepoint: saw the command's syscalls" [ "$(val rawtp @n)" -gt 10 ]
 check "rawtracepoint: arg1 is the syscall number (5 getppid)" [ "$(val rawtp '@id\[1\]')" = 5 ]
 
-# timed probes with -d: rates within wide bounds (a loaded 2-CPU box)
-run timed -d 1 -e 'profile:hz:99 { @p = count(); } interval:ms:100 { @i = count(); } software:cpu-clock:10000000 { @s = count(); }'
+# timed probes with -d: rates within wide bounds (a loaded 2-CPU box). An idle CPU may take no
+# cpu-clock ticks at all (seen here, with bpftrace too), so every CPU gets a spinner meanwhile.
+spinners=()
+for c in $(seq 0 $(($(nproc) - 1))); do
+	taskset -c "$c" timeout 3 sh -c 'while :; do :; done' & spinners+=($!)
+done
+run timed -d 1 -e 'profile:hz:99 { @p = count(); @c[cpu] = count(); } interval:ms:100 { @i = count(); } software:cpu-clock:10000000 { @s = count(); }'
+kill "${spinners[@]}" 2>/dev/null; wait "${spinners[@]}" 2>/dev/null
 p=$(val timed @p); i=$(val timed @i); s=$(val timed @s)
 check "-d 1: ends and prints (exit $rc)" [ $rc -eq 0 ]
 check "profile:hz:99 on every CPU ($p samples)" [ "${p:-0}" -ge $((50 * $(nproc))) -a "${p:-0}" -le $((150 * $(nproc))) ]
+for c in $(seq 0 $(($(nproc) - 1))); do
+	n=$(val timed "@c\\[$c\\]")
+	check "profile:hz:99 on CPU $c (${n:-0} samples)" [ "${n:-0}" -ge 50 ]
+done
 check "interval:ms:100 ($i ticks)" [ "${i:-0}" -ge 7 -a "${i:-0}" -le 11 ]
 check "software:cpu-clock ($s samples)" [ "${s:-0}" -ge 50 ]
 
