@@ -32,6 +32,12 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_report(const char *what, const struct errbuf *err);
 /* Usage error: print "scorch CMD: MESSAGE" and "try 'scorch CMD --help'"; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * The usage error for an option getopt_long() rejected (set `opterr = 0`
+ * first, so getopt prints nothing): names the option, unknown or missing its
+ * argument. Returns 2.
+ */
+int cli_option_error(const char *cmd, char **argv);
 /* Verbosity from -v flags, set by main before dispatch. */
 int cli_verbosity(void);
 void cli_set_verbosity(int v);

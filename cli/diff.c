@@ -82,6 +82,7 @@ int cmd_diff(int argc, char **argv)
 	input_args_init(&ia);
 	output_opts_init(&out, OUTPUT_SVG);
 	optind = 0;
+	opterr = 0; /* cli_option_error() names the option */
 	while ((c = getopt_long(argc, argv, "o:nsqh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': {
@@ -105,26 +106,20 @@ int cmd_diff(int argc, char **argv)
 			usage(stdout);
 			rc = 0;
 			goto out;
-		default:
-			if (c >= INPUT_OPT_BASE && c < INPUT_OPT_END) {
-				int r = input_parse_option(&ia, c, optarg, &err);
-				if (r == -ENOMEM)
-					goto nomem;
-				if (r < 0) {
-					rc = cli_usage_error("diff", "%s", err.msg.data);
-					goto out;
-				}
-				break;
+		default: {
+			int r = input_output_parse_option(&ia, &out, c, optarg, &err);
+			if (r == -ENOMEM)
+				goto nomem;
+			if (r < 0) {
+				rc = cli_usage_error("diff", "%s", err.msg.data);
+				goto out;
 			}
-			if (c >= OUTPUT_OPT_BASE && c < OUTPUT_OPT_END) {
-				if (output_parse_flame_option(&out, c, optarg, &err) < 0) {
-					rc = cli_usage_error("diff", "%s", err.msg.data);
-					goto out;
-				}
-				break;
+			if (r == 0) {
+				rc = cli_option_error("diff", argv);
+				goto out;
 			}
-			rc = cli_usage_error("diff", "unknown or incomplete option");
-			goto out;
+			break;
+		}
 		}
 	}
 	if (argc - optind != 2) {

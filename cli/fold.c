@@ -72,6 +72,7 @@ int cmd_fold(int argc, char **argv)
 	input_args_init(&ia);
 	output_opts_init(&oo, OUTPUT_FOLDED);
 	optind = 0;
+	opterr = 0; /* cli_option_error() names the option */
 	while ((c = getopt_long(argc, argv, "o:e:qh", lopts, NULL)) != -1) {
 		int r = 0;
 		switch (c) {
@@ -89,10 +90,7 @@ int cmd_fold(int argc, char **argv)
 			rc = 0;
 			goto out;
 		default:
-			if (c >= INPUT_OPT_BASE && c < INPUT_OPT_END)
-				r = input_parse_option(&ia, c, optarg, &err);
-			else if (c >= OUTPUT_OPT_BASE && c < OUTPUT_OPT_END)
-				r = output_parse_flame_option(&oo, c, optarg, &err);
+			r = input_output_parse_option(&ia, &oo, c, optarg, &err);
 			break;
 		}
 		if (r == -ENOMEM)
@@ -102,7 +100,7 @@ int cmd_fold(int argc, char **argv)
 			goto out;
 		}
 		if (r == 0) {
-			rc = cli_usage_error("fold", "unknown or incomplete option");
+			rc = cli_option_error("fold", argv);
 			goto out;
 		}
 	}

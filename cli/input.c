@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "fold/fold.h"
 #include "fold/profile.h"
 #include "lib/err.h"
@@ -588,6 +589,16 @@ int input_parse_option(struct input_args *a, int opt, const char *arg, struct er
 		return 0;
 	}
 	return 1;
+}
+
+int input_output_parse_option(struct input_args *a, struct output_opts *out, int opt, const char *arg,
+			      struct errbuf *err)
+{
+	if (opt >= INPUT_OPT_BASE && opt < INPUT_OPT_END)
+		return input_parse_option(a, opt, arg, err);
+	if (opt >= OUTPUT_OPT_BASE && opt < OUTPUT_OPT_END)
+		return output_parse_flame_option(out, opt, arg, err);
+	return 0;
 }
 
 void input_usage(FILE *out)

@@ -116,6 +116,15 @@ int input_parse_option(struct input_args *a, int opt, const char *arg, struct er
 /* The help lines of the input options. */
 void input_usage(FILE *out);
 
+struct output_opts;
+/*
+ * For commands that take both the input options and the shared flame-graph
+ * options (cli/output.h): apply `opt` to whichever it belongs to. Returns 1
+ * when applied, 0 when it is neither, -EINVAL with `err` filled, or -ENOMEM.
+ */
+int input_output_parse_option(struct input_args *a, struct output_opts *out, int opt, const char *arg,
+			      struct errbuf *err);
+
 /* "perf.data", "perf script", "folded" or "unknown". */
 const char *input_kind_name(enum input_kind kind);
 

@@ -273,6 +273,7 @@ int cmd_symbolize(int argc, char **argv)
 	char *end;
 	buf_init(&r.out);
 	optind = 1;
+	opterr = 0; /* cli_option_error() names the option */
 	while ((c = getopt_long(argc, argv, "e:fiC::apsbj:rRh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -342,7 +343,7 @@ int cmd_symbolize(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		default:
-			status = cli_usage_error("symbolize", "unknown option");
+			status = cli_option_error("symbolize", argv);
 			goto out;
 		}
 	}

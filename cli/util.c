@@ -2,8 +2,11 @@
 /* Error printing shared by the subcommands (see cli.h). */
 #include "cli/cli.h"
 
+#include <ctype.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/err.h"
 
@@ -49,4 +52,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\ntry 'scorch %s --help'\n", cmd);
 	return 2;
+}
+
+int cli_option_error(const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	/* a short option: optopt holds it, unless it was a long one with a missing argument */
+	if (optopt > 0 && optopt < 128 && isprint(optopt) && (!arg || strncmp(arg, "--", 2) != 0))
+		return cli_usage_error(cmd, "unknown option '-%c', or it needs an argument", optopt);
+	if (arg && arg[0] == '-')
+		return cli_usage_error(cmd, "unknown option '%s', or it needs an argument", arg);
+	return cli_usage_error(cmd, "unknown option");
 }

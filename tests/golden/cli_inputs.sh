@@ -49,4 +49,9 @@ for cmd in fold render; do
 	[ $rc = 2 ] && grep -q "invalid --filter-pid '12x'" "$T_WORK/u.err" && ok "$cmd --filter-pid 12x: usage error" \
 		|| fail "$cmd --filter-pid 12x: exit $rc"
 done
+for cmd in fold render diff symbolize; do
+	"$SCORCH" $cmd --no-such-option >/dev/null 2>"$T_WORK/u.err"; rc=$?
+	[ $rc = 2 ] && [ "$(wc -l < "$T_WORK/u.err")" = 2 ] && grep -q "scorch $cmd: unknown option '--no-such-option'" "$T_WORK/u.err" \
+		&& ok "$cmd --no-such-option: one line naming it, exit 2" || fail "$cmd --no-such-option: exit $rc $(cat "$T_WORK/u.err")"
+done
 finish
