@@ -338,7 +338,7 @@ static int handle_user_record(struct perf_data *d, const uint8_t *rec, size_t si
 		return rc;
 	}
 	case PERF_DATA_EVENT_UPDATE:
-		if (blen > 16 && pd_u64(b) == 3 /* PERF_EVENT_UPDATE__NAME */) {
+		if (blen > 16 && pd_u64(b) == 2 /* PERF_EVENT_UPDATE__NAME (3 is CPUS) */) {
 			const struct pd_attr *a = pd_attr_for_id(d, pd_u64(b + 8));
 			if (a)
 				return pd_set_attr_name(d, a->pub.index, (const char *)b + 16, blen - 16);

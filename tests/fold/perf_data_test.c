@@ -690,6 +690,36 @@ static void test_perf_data_round_ordering(void **state)
 	free(b.data);
 }
 
+/* EVENT_UPDATE records (pipe mode): type 2 names the event; type 3 (a CPU map) must not. */
+static void test_perf_data_event_update_name(void **state)
+{
+	struct pdb b;
+	struct pdb_body x = { .n = 0 };
+	struct errbuf e;
+	uint64_t chain[2] = { PERF_CONTEXT_USER, 0x401000 };
+
+	pdb_begin(&b, true, 0);
+	pdb_b64(&x, 3); /* PERF_EVENT_UPDATE__CPUS */
+	pdb_b64(&x, 7);
+	pdb_b64(&x, 0x0000000200000000ULL);
+	pdb_record(&b, PERF_DATA_EVENT_UPDATE, 0, x.d, x.n);
+	x.n = 0;
+	pdb_b64(&x, 2); /* PERF_EVENT_UPDATE__NAME */
+	pdb_b64(&x, 7);
+	pdb_bstr(&x, "my-event");
+	pdb_record(&b, PERF_DATA_EVENT_UPDATE, 0, x.d, x.n);
+	pdb_sample(&b, 0x401000, 10, 10, 100, 1000, chain, 2, PERF_RECORD_MISC_USER);
+	errbuf_init(&e);
+	struct perf_data *d = perf_data_open_mem(b.data, b.len, "update.data", &e);
+	assert_non_null(d);
+	assert_int_equal(perf_data_read(d, &seen_ops, &(struct seen){ 0 }, &e), 0);
+	assert_int_equal(perf_data_attr_count(d), 1);
+	assert_string_equal(perf_data_attr_get(d, 0)->name, "my-event");
+	perf_data_close(d);
+	errbuf_release(&e);
+	free(b.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -706,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_perf_data_flipped_bytes),
 		cmocka_unit_test(test_perf_data_absurd_sizes),
 		cmocka_unit_test(test_perf_data_not_perf_data),
+		cmocka_unit_test(test_perf_data_event_update_name),
 		cmocka_unit_test(test_perf_data_round_ordering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
