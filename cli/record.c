@@ -46,6 +46,7 @@ enum {
 	OPT_NO_DEMANGLE,
 	OPT_UNIT,
 	OPT_STACK_MAP_SIZE,
+	OPT_CALL_GRAPH,
 };
 
 static const struct option lopts[] = {
@@ -76,6 +77,7 @@ static const struct option lopts[] = {
 	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
 	{ "unit", required_argument, NULL, OPT_UNIT },
 	{ "stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE },
+	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 	{ "output", required_argument, NULL, 'o' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -119,6 +121,17 @@ static void usage(FILE *out)
 	      "  -d, --duration TIME   stop after TIME: seconds, or with a unit (500ms, 10s, 2m)\n"
 	      "\n"
 	      "stacks and labels:\n"
+	      "  -g                    user stacks by frame pointers (the default): --call-graph fp\n"
+	      "      --call-graph fp|dwarf[,SIZE]  how user stacks are found. fp: frame pointers,\n"
+	      "                        walked in the kernel. dwarf: the registers and the top SIZE\n"
+	      "                        bytes of the user stack (default 8192, at most 65528) are\n"
+	      "                        copied at each sample (off-CPU: each switch-out) and unwound\n"
+	      "                        with DWARF CFI (.eh_frame, .debug_frame), as perf record\n"
+	      "                        --call-graph dwarf does: callers of code built without frame\n"
+	      "                        pointers (Debian's libc, -O2 builds) are found. It costs a\n"
+	      "                        copy per sample and unwinding in scorch; a stack deeper than\n"
+	      "                        SIZE, or code without CFI, starts at an [unknown] frame.\n"
+	      "                        x86-64; not with --wakeup\n"
 	      "  -U, --user-stacks-only    no kernel frames\n"
 	      "  -K, --kernel-stacks-only  no user frames\n"
 	      "      --idle            on-CPU: count the idle task too\n"
@@ -152,7 +165,9 @@ static void usage(FILE *out)
 	      "  # the whole machine at 999 Hz for 5 seconds\n"
 	      "  scorch record -a -F 999 -d 5 -o all.svg\n"
 	      "  # blocks of 1 ms or more in uninterruptible sleep (disk I/O), in ms\n"
-	      "  scorch record --off-cpu --state D --min-block 1000 --unit ms -p 1234 -o io.svg\n",
+	      "  scorch record --off-cpu --state D --min-block 1000 --unit ms -p 1234 -o io.svg\n"
+	      "  # a program built without frame pointers, with its callers through libc\n"
+	      "  scorch record --call-graph dwarf -p 1234 -d 10 -o cpu.svg\n",
 	      out);
 }
 
@@ -165,6 +180,41 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/*
+ * --call-graph MODE[,SIZE] as perf spells it: "fp" (frame pointers, the
+ * default), "dwarf" with an optional stack size in bytes, rounded up to a
+ * multiple of 8 as perf does. Returns 0 with *dwarf_size set (0 for fp), or
+ * -1 with `why` saying what is wrong.
+ */
+static int parse_call_graph(const char *arg, uint32_t *dwarf_size, const char **why)
+{
+	const char *comma = strchr(arg, ',');
+	size_t mlen = comma ? (size_t)(comma - arg) : strlen(arg);
+	uint64_t v = SAMPLER_DWARF_STACK_DEFAULT;
+	if (mlen == 2 && strncmp(arg, "fp", 2) == 0) {
+		*dwarf_size = 0;
+		if (comma) {
+			*why = "fp takes no size";
+			return -1;
+		}
+		return 0;
+	}
+	if (mlen == 3 && strncmp(arg, "lbr", 3) == 0) {
+		*why = "lbr needs Intel's hardware branch records, which scorch does not use: try fp or dwarf";
+		return -1;
+	}
+	if (mlen != 5 || strncmp(arg, "dwarf", 5) != 0) {
+		*why = "expected fp or dwarf[,SIZE]";
+		return -1;
+	}
+	if (comma && (!parse_u64(comma + 1, UINT32_MAX, &v) || v == 0 || (v + 7) / 8 * 8 > SAMPLER_DWARF_STACK_MAX)) {
+		*why = "the stack size is bytes, 8 to 65528";
+		return -1;
+	}
+	*dwarf_size = (uint32_t)((v + 7) / 8 * 8);
+	return 0;
 }
 
 /* Everything the command line asked for. */
@@ -205,9 +255,19 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	optind = 0;
 	opterr = 0; /* our message names the option */
 	/* '+': the first non-option starts the command, as with perf record */
-	while ((c = getopt_long(argc, argv, "+F:p:t:aC:d:UKo:qh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+F:p:t:aC:d:gUKo:qh", lopts, NULL)) != -1) {
 		uint64_t v;
+		const char *why;
 		switch (c) {
+		case 'g':
+			a->so.dwarf_stack_size = 0;
+			break;
+		case OPT_CALL_GRAPH:
+			if (parse_call_graph(optarg, &a->so.dwarf_stack_size, &why)) {
+				rc = cli_usage_error("record", "invalid --call-graph '%s': %s", optarg, why);
+				goto out;
+			}
+			break;
 		case 'F':
 			if (!parse_u64(optarg, 100000, &v) || v == 0) {
 				rc = cli_usage_error("record", "invalid -F '%s': expected samples per second, 1 to 100000",
@@ -383,6 +443,14 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		a->command = argv + optind;
 	if (a->unit && a->so.mode == SAMPLER_ONCPU) {
 		rc = cli_usage_error("record", "--unit applies to --off-cpu and --mode wall");
+		goto out;
+	}
+	if (a->so.dwarf_stack_size && a->so.kernel_stacks_only) {
+		rc = cli_usage_error("record", "--call-graph dwarf unwinds user stacks: it cannot be combined with -K");
+		goto out;
+	}
+	if (a->so.dwarf_stack_size && a->so.wakeup) {
+		rc = cli_usage_error("record", "--wakeup is not supported with --call-graph dwarf: use -g (frame pointers)");
 		goto out;
 	}
 	if (a->so.idle && !a->so.all && !a->so.cgroup && a->so.mode != SAMPLER_OFFCPU) {

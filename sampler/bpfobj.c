@@ -23,6 +23,7 @@ static const char *const shared_names[SHARED_MAP_COUNT] = {
 	[SHARED_IMAGES] = "images",
 	[SHARED_IMAGE_CACHE] = "image_cache",
 	[SHARED_EVENTS] = "events",
+	[SHARED_SAMPLES] = "samples",
 };
 
 uint64_t sampler_now_ns(void)
@@ -71,6 +72,7 @@ static uint32_t size_of(const struct sampler_sizes *sz, const char *name)
 		{ "offcpu_counts", offsetof(struct sampler_sizes, counts) },
 		{ "offcpu_start", offsetof(struct sampler_sizes, offcpu_start) },
 		{ "offcpu_wakers", offsetof(struct sampler_sizes, wakers) },
+		{ "samples", offsetof(struct sampler_sizes, samples_ring) },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (strcmp(table[i].name, name) == 0)
@@ -256,8 +258,8 @@ void stack_cache_init(struct stack_cache *c, struct bpf_object *obj)
 {
 	memset(c, 0, sizeof(*c));
 	htab_init(&c->index);
-	c->fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "stacks"));
-	c->fd_big = bpf_map__fd(bpf_object__find_map_by_name(obj, "stacks_big"));
+	c->fd = obj ? bpf_map__fd(bpf_object__find_map_by_name(obj, "stacks")) : -1;
+	c->fd_big = obj ? bpf_map__fd(bpf_object__find_map_by_name(obj, "stacks_big")) : -1;
 }
 
 void stack_cache_release(struct stack_cache *c)

@@ -32,6 +32,9 @@
 #define IMAGE_ALIAS_BASE (1 << 24)
 /* A process first seen very early (still in ld.so) gets a second snapshot this much later. */
 #define IMAGE_RESNAP_NS (100ull * 1000 * 1000)
+/* image_table_refresh(): the first gap after a snapshot, and the most it doubles to. */
+#define REFRESH_GAP_NS (10ull * 1000 * 1000)
+#define REFRESH_GAP_MAX_NS (1000ull * 1000 * 1000)
 
 void image_table_init(struct image_table *t, struct symbolizer *sym)
 {
@@ -86,6 +89,7 @@ static bool alive(uint32_t tgid)
 
 static void snapshot(struct image_table *t, struct image *im)
 {
+	im->snap_ns = sampler_now_ns();
 	if (!t->sym)
 		return;
 	t->snapshots++;
@@ -102,14 +106,17 @@ static void resnapshot(struct image_table *t, struct image *im)
 {
 	if (!t->sym)
 		return;
+	/* exited() handles pending events, which may add images: `im` can move, keep what is needed */
+	int tgid = (int)im->tgid;
+	im->snap_ns = sampler_now_ns();
 	int backup = t->next_alias++;
-	if (symbolizer_proc_fork(t->sym, backup, (int)im->tgid))
+	if (symbolizer_proc_fork(t->sym, backup, tgid))
 		return;
 	t->snapshots++;
-	int rc = symbolizer_proc_snapshot(t->sym, (int)im->tgid, NULL);
-	if (rc || (t->exited && t->exited(t->exited_arg, im->tgid))) {
+	int rc = symbolizer_proc_snapshot(t->sym, tgid, NULL);
+	if (rc || (t->exited && t->exited(t->exited_arg, (uint32_t)tgid))) {
 		t->snapshot_failures++;
-		symbolizer_proc_fork(t->sym, (int)im->tgid, backup);
+		symbolizer_proc_fork(t->sym, tgid, backup);
 	}
 	symbolizer_proc_exec(t->sym, backup); /* free the backup */
 }
@@ -150,6 +157,7 @@ int image_table_new_image(struct image_table *t, uint32_t tgid, uint64_t gen, ui
 	im->sym_pid = (int)tgid;
 	im->current = true;
 	im->resnap_ns = now_ns + IMAGE_RESNAP_NS;
+	im->refresh_gap_ns = 0; /* a process first seen in ld.so needs its libraries soon */
 	snapshot(t, im);
 	return 0;
 }
@@ -190,4 +198,26 @@ int image_table_sym_pid(struct image_table *t, uint32_t tgid, uint64_t gen)
 	struct image_key k = { tgid, gen };
 	uint32_t i = htab_find(&t->by_key, key_hash(tgid, gen), key_eq, &k, t);
 	return i == HTAB_NONE ? (int)tgid : t->items[i].sym_pid;
+}
+
+bool image_table_known(struct image_table *t, uint32_t tgid, uint64_t gen)
+{
+	struct image_key k = { tgid, gen };
+	return htab_find(&t->by_key, key_hash(tgid, gen), key_eq, &k, t) != HTAB_NONE;
+}
+
+int image_table_refresh(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t event_ns, uint64_t now_ns)
+{
+	struct image_key k = { tgid, gen };
+	uint32_t i = htab_find(&t->by_key, key_hash(tgid, gen), key_eq, &k, t);
+	if (i == HTAB_NONE)
+		return 0;
+	struct image *im = &t->items[i];
+	if (!im->current || im->dead || event_ns <= im->snap_ns || im->snap_ns + im->refresh_gap_ns > now_ns ||
+	    !alive(im->tgid))
+		return 0;
+	im->refresh_gap_ns = !im->refresh_gap_ns ? REFRESH_GAP_NS
+			     : im->refresh_gap_ns * 2 > REFRESH_GAP_MAX_NS ? REFRESH_GAP_MAX_NS : im->refresh_gap_ns * 2;
+	resnapshot(t, im);
+	return 1;
 }

@@ -29,6 +29,7 @@ enum shared_map {
 	SHARED_IMAGES,
 	SHARED_IMAGE_CACHE,
 	SHARED_EVENTS,
+	SHARED_SAMPLES,
 	SHARED_MAP_COUNT
 };
 
@@ -37,6 +38,8 @@ struct sampler_sizes {
 	uint32_t targets_tgid, targets_tid, cpus, images;
 	uint32_t stacks, stacks_big, counts; /* per sampling object */
 	uint32_t offcpu_start, wakers;  /* off-CPU only */
+	uint32_t samples_ring;          /* --call-graph dwarf: bytes of the `samples` ring buffer (power of 2) */
+	uint64_t samples_wakeup;        /* ... waiting bytes that wake user space */
 };
 
 /* fds of the shared maps (owned dups), -1 until the first object created them. */
@@ -86,7 +89,7 @@ struct stack_cache {
 	struct htab index;
 	int fd, fd_big; /* borrowed */
 };
-/* A cache over the stack maps `stacks` and `stacks_big` of `obj`. */
+/* A cache over the stack maps `stacks` and `stacks_big` of `obj` (NULL: no maps, every id is missing). */
 void stack_cache_init(struct stack_cache *c, struct bpf_object *obj);
 void stack_cache_release(struct stack_cache *c);
 /*
@@ -104,6 +107,8 @@ struct image {
 	bool current;     /* the process's latest image */
 	bool dead;        /* the process exited */
 	uint64_t resnap_ns; /* CLOCK_MONOTONIC time of a second snapshot, 0 = none due */
+	uint64_t snap_ns;   /* CLOCK_MONOTONIC time of the last snapshot */
+	uint64_t refresh_gap_ns; /* image_table_refresh(): at least this long after a snapshot (doubles) */
 };
 
 struct image_table {
@@ -135,6 +140,18 @@ void image_table_resnap_due(struct image_table *t, uint64_t now_ns);
 void image_table_resnap_live(struct image_table *t);
 /* The symbolizer pid for (tgid, gen): the image's address space, else tgid itself. */
 int image_table_sym_pid(struct image_table *t, uint32_t tgid, uint64_t gen);
+/* Is image (tgid, gen) in the table? */
+bool image_table_known(struct image_table *t, uint32_t tgid, uint64_t gen);
+/*
+ * Something seen at time `event_ns` (CLOCK_MONOTONIC) in image (tgid, gen)
+ * is not in its maps: snapshot them again if the image is its process's
+ * current one, the process lives and the last snapshot predates the event.
+ * The first comes at once, the next ones 10 ms apart, doubling up to a second
+ * (code that is in no mapping at all, a JIT's, must not make every sample
+ * cost a snapshot). Returns 1 when it did (an earlier snapshot is kept if
+ * the new one fails), else 0.
+ */
+int image_table_refresh(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t event_ns, uint64_t now_ns);
 
 /* ---- readout: raw stacks into a profile (readout.c) -------------------------------------------- */
 
@@ -176,6 +193,75 @@ int readout_add(struct readout *r, const struct raw_sample *rs);
 /* Samples or intervals (raw_sample.count) that carried a [lost stack] frame so far. */
 uint64_t readout_lost_stacks(const struct readout *r);
 void readout_free(struct readout *r);
+
+/* ---- --call-graph dwarf: unwinding copied stacks in user space (dwarf.c) ------------------------ */
+
+struct dwarf;
+struct bpf_object;
+
+struct dwarf_opts {
+	struct symbolizer *sym;       /* borrowed: modules, CFI and the processes' maps */
+	struct image_table *images;   /* borrowed: the image of each record */
+	bool per_thread, per_cpu;     /* keep the tid / CPU in the aggregated stacks */
+	/* drain the process events (NEW_IMAGE must be handled before the samples of that image) */
+	void (*drain_events)(void *arg);
+	void *drain_arg;
+};
+
+struct dwarf_stats {
+	uint64_t records;          /* ring buffer records read */
+	uint64_t bad_records;      /* ... too short or of an unknown type */
+	uint64_t stacks;           /* unique stacks kept */
+	uint64_t frames;           /* frames unwound */
+	uint64_t fp_frames;        /* ... of them by the frame-pointer fallback (no CFI) */
+	uint64_t ends[8];          /* unwinds by enum unwind_end */
+	uint64_t unmatched;        /* off-CPU ENDs without their START: kept as [lost stack] */
+	uint64_t refreshes;        /* re-snapshots after an unwind ran into unmapped code */
+	uint64_t late_images;      /* images snapshotted at their first record (their event was lost) */
+	uint64_t unwind_ns;        /* thread CPU time of dwarf_consume(): draining, unwinding, counting */
+};
+
+/*
+ * The size of the `samples` ring buffer (*ring, a power of 2) and the bytes
+ * waiting in it that wake user space (*wakeup): half a second to a second of
+ * records at the expected rate (on-CPU: rate x CPUs; off-CPU: a guess of the
+ * switch rate, higher when `wide`, system-wide or a cgroup), between 256 KiB
+ * and 64 MiB; a wake-up when a quarter is used, so user space drains in
+ * batches and has room for three times as much while it is busy (a big
+ * process's first snapshot). SCORCH_DWARF_RING_SIZE (bytes) overrides the
+ * size, for tests of the loss accounting. Without --call-graph dwarf, one page.
+ */
+void dwarf_ring_size(const struct sampler_opts *o, size_t ncpus, bool wide, uint32_t *ring, uint64_t *wakeup);
+/*
+ * A consumer of ring buffer `ring_fd` (the `samples` map; -1: none, records
+ * come through dwarf_add_record()). Returns 0 or a negative errno with `err` filled.
+ */
+int dwarf_new(struct dwarf **out, int ring_fd, const struct dwarf_opts *o, struct errbuf *err);
+/*
+ * One record (struct sampler_dwarf_head + stack bytes, `len` in all): unwind
+ * and count it (ONCPU), keep it for its END (OFFCPU_START) or add the time
+ * to its START's stack (OFFCPU_END). Bad records are counted and skipped.
+ * Returns 0 or -ENOMEM.
+ */
+int dwarf_add_record(struct dwarf *d, const void *data, size_t len);
+/* An epoll descriptor, readable when records wait. */
+int dwarf_poll_fd(const struct dwarf *d);
+/*
+ * Unwind and count the records waiting, for at most about `budget_ns` (0:
+ * all of them, and those arriving meanwhile): a producer faster than the
+ * unwinding must not keep the caller from its other work (a signal, the end
+ * of -d). Returns 0 or a negative errno (-ENOMEM).
+ */
+int dwarf_consume(struct dwarf *d, uint64_t budget_ns);
+/*
+ * Feed the stacks counted of `kind` (DWARF_ONCPU, or DWARF_OFFCPU_START for
+ * off-CPU) to `r`, their kernel stacks read from the stack maps of `obj`:
+ * on-CPU counts times `value_scale`, off-CPU times. Returns 0 or a negative errno.
+ */
+int dwarf_read(struct dwarf *d, struct readout *r, struct bpf_object *obj, uint32_t kind, size_t value_index,
+	       int64_t value_scale, bool has_cpu);
+void dwarf_get_stats(const struct dwarf *d, struct dwarf_stats *st);
+void dwarf_free(struct dwarf *d);
 
 /* ---- loaders ------------------------------------------------------------------------------------ */
 

@@ -213,6 +213,57 @@ static __always_inline __u32 collect_current(void *ctx, bool btf, struct offcpu_
 	return flags;
 }
 
+/*
+ * --call-graph dwarf: send the user registers and stack of `prev` (the
+ * current task), switching out, as the START of interval `st->id`. Returns
+ * the flags to add: SAMPLE_DWARF_SENT, SAMPLE_DWARF_FULL with
+ * SAMPLE_USTACK_LOST when the ring buffer is full (counted as a loss at
+ * switch-in, if the interval is kept), 0 without a user context.
+ */
+static __always_inline __u32 dwarf_start(struct offcpu_start *st, __u32 tid)
+{
+	const struct x86_regs *r = dwarf_user_regs();
+	if (!r)
+		return 0;
+	__u64 lo, hi;
+	st->gen = image_gen(st->tgid, tid, &lo, &hi);
+	struct sampler_dwarf_head *h = dwarf_record(r, tid);
+	if (!h)
+		return SAMPLE_DWARF_FULL | SAMPLE_USTACK_LOST;
+	h->type = DWARF_OFFCPU_START;
+	h->gen = st->gen;
+	h->kstack = st->kstack;
+	h->id = st->id;
+	h->ns = 0;
+	h->tgid = st->tgid;
+	h->tid = tid;
+	h->flags = st->flags;
+	h->cpu = bpf_get_smp_processor_id();
+	__builtin_memcpy(h->comm, st->comm, sizeof(h->comm));
+	dwarf_submit(h);
+	return SAMPLE_DWARF_SENT;
+}
+
+/* --call-graph dwarf: the END of interval `st->id` of thread `tid`, `delta` ns off CPU. 0, or -1 when the ring is full. */
+static __always_inline int dwarf_end(const struct offcpu_start *st, __u32 tid, __u64 delta)
+{
+	struct sampler_dwarf_head h;
+	__builtin_memset(&h, 0, sizeof(h));
+	h.type = DWARF_OFFCPU_END;
+	h.gen = st->gen;
+	h.kstack = st->kstack;
+	h.id = st->id;
+	h.ns = delta;
+	h.ts = st->ts + delta;
+	h.tgid = st->tgid;
+	h.tid = tid;
+	h.flags = st->flags & ~(SAMPLE_DWARF_SENT | SAMPLE_DWARF_FULL);
+	__builtin_memcpy(h.comm, st->comm, sizeof(h.comm));
+	if (bpf_ringbuf_output(&samples, &h, sizeof(h), BPF_RB_NO_WAKEUP))
+		return -1;
+	return 0;
+}
+
 static __always_inline __u64 key_hash(const struct offcpu_key *key)
 {
 	_Static_assert(sizeof(*key) % sizeof(__u64) == 0, "offcpu_key hashes as words");
@@ -228,7 +279,7 @@ static __always_inline void key_from_start(struct offcpu_key *key, const struct 
 	key->ustack = st->ustack;
 	key->ufix = st->ufix;
 	key->tgid = st->tgid;
-	key->flags = st->flags;
+	key->flags = st->flags & ~(SAMPLE_DWARF_SENT | SAMPLE_DWARF_FULL);
 	if (per_thread)
 		key->tid = tid;
 	__builtin_memcpy(key->comm, st->comm, sizeof(key->comm));
@@ -270,12 +321,24 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 		memo = &ot->memo;
 	}
 	st->tgid = tgid;
-	st->flags = collect_current(ctx, btf, sc, prev, tgid, tid, &st->kstack, &st->ustack, &st->gen, &st->ufix,
-				    memo);
 	if (btf) /* two loads, not a string copy */
 		__builtin_memcpy(st->comm, prev->comm, sizeof(st->comm));
 	else
 		bpf_get_current_comm(st->comm, sizeof(st->comm));
+	if (dwarf_stack) {
+		/* the kernel stack as usual; the user stack goes to user space */
+		st->flags = 0;
+		st->kstack = st->ustack = st->gen = st->ufix = 0;
+		if (kernel_stacks)
+			st->kstack = stack_collect(ctx, &sc->kst, 0, LOSS_KSTACK_MAP_FULL, LOSS_KSTACK_ERROR,
+						   SAMPLE_KSTACK_LOST, &st->flags);
+		st->id = bpf_ktime_get_ns();
+		if (user_stacks && TASK_READ(btf, prev, mm))
+			st->flags |= dwarf_start(st, tid);
+	} else {
+		st->flags = collect_current(ctx, btf, sc, prev, tgid, tid, &st->kstack, &st->ustack, &st->gen,
+					    &st->ufix, memo);
+	}
 	st->hash = 0;
 	if (!wakeup) {
 		/* the whole key is known now: hash it here, so that a switch-in hitting the cache needs only this */
@@ -327,6 +390,21 @@ static __always_inline void switch_in(bool btf, struct task_struct *next)
 		return;
 	}
 	bool keep = delta >= min_block_ns && delta <= max_block_ns;
+	if (dwarf_stack && keep && (st->flags & SAMPLE_DWARF_SENT)) {
+		/* user space has the stack: tell it the time */
+		if (dwarf_end(st, tid, delta) == 0) {
+			stat_add(STAT_SAMPLES, 1);
+			start_clear(btf, st, tid);
+			return;
+		}
+		/* ... or count the interval here, as a [lost stack] */
+		stat_add(LOSS_RINGBUF_FULL, 1);
+		st->flags = (st->flags & ~SAMPLE_DWARF_SENT) | SAMPLE_USTACK_LOST;
+		key_from_start(&sc->head.key, st, tid);
+		st->hash = key_hash(&sc->head.key);
+	} else if (dwarf_stack && keep && (st->flags & SAMPLE_DWARF_FULL)) {
+		stat_add(LOSS_RINGBUF_FULL, 1);
+	}
 	if (!keep)
 		stat_add(delta < min_block_ns ? STAT_SHORT_BLOCKS : STAT_LONG_BLOCKS, 1);
 	else if (!wakeup && count_cached(sc->head.cache, st->hash, delta)) {

@@ -16,7 +16,7 @@
 #include "offcpu.skel.h"
 
 _Static_assert(sizeof(struct offcpu_key) == 120, "offcpu_key layout is shared with BPF");
-_Static_assert(sizeof(struct offcpu_start) == 72, "offcpu_start layout is shared with BPF");
+_Static_assert(sizeof(struct offcpu_start) == 80, "offcpu_start layout is shared with BPF");
 _Static_assert(sizeof(struct offcpu_count) == 136, "offcpu_count layout is shared with BPF");
 
 struct offcpu {
@@ -44,6 +44,8 @@ static int open_and_load(struct offcpu *off, const struct sampler_opts *o, struc
 
 	skel->rodata->fix_library_callers = !getenv("SCORCH_NO_CALLER_FIX");
 	skel->rodata->bench_floor = sampler_bench_floor();
+	skel->rodata->dwarf_stack = o->dwarf_stack_size;
+	skel->rodata->dwarf_wakeup_bytes = sz->samples_wakeup;
 
 	bpf_program__set_autoload(skel->progs.offcpu_switch, !raw_tp);
 	bpf_program__set_autoload(skel->progs.offcpu_switch_raw, raw_tp);

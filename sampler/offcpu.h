@@ -19,6 +19,7 @@ struct offcpu_start {
 	__u32 flags;  /* SAMPLE_* */
 	char comm[SAMPLER_COMM_LEN];
 	__u64 hash;   /* words_hash() of the counts key, without --wakeup (the waker is not known yet) */
+	__u64 id;     /* --call-graph dwarf: the id of the interval's START record (SAMPLE_DWARF_SENT) */
 };
 
 /* The last waker of a tracked blocked thread: in the wakee's task storage, or keyed by its tid (raw_tp). */

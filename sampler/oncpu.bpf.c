@@ -21,18 +21,6 @@ const volatile bool fix_library_callers = true;
 #define BENCH_EMPTY 2
 const volatile __u32 bench_floor = 0;
 
-#if defined(__TARGET_ARCH_x86)
-/*
- * x86-64 struct pt_regs, which the kernel exports unchanged as the user ABI
- * (bpf_perf_event_data.regs). Declared here, without CO-RE, so this program
- * needs no relocation against the kernel's BTF: libbpf then skips parsing it,
- * which keeps the time to the first sample short.
- */
-struct x86_regs {
-	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
-};
-#endif
-
 /*
  * Per-CPU scratch, too big for the BPF stack: what the loader reads (the key
  * being built, the first sample's time next to it so that it costs no line of
@@ -139,6 +127,46 @@ static __always_inline void count_sample(struct oncpu_scratch *sc)
 }
 
 /*
+ * --call-graph dwarf: send the sample (key, kernel stack id, user registers
+ * and stack) to user space, which unwinds and counts it. Returns true when
+ * sent; false to count it here instead: without a user stack (a kernel
+ * thread), or with a [lost stack] when the ring buffer is full.
+ */
+static __always_inline bool dwarf_send(struct oncpu_scratch *sc, __u32 tgid, __u32 tid)
+{
+	struct oncpu_key *key = &sc->head.key;
+	const struct x86_regs *r = dwarf_user_regs();
+	if (!r)
+		return false;
+	__u64 lo, hi;
+	key->gen = image_gen(tgid, tid, &lo, &hi);
+	struct sampler_dwarf_head *h = dwarf_record(r, tid);
+	if (!h) {
+		stat_add(LOSS_RINGBUF_FULL, 1);
+		key->flags |= SAMPLE_USTACK_LOST;
+		return false;
+	}
+	if (key->kstack && stack_store(&sc->kst, key->kstack)) {
+		stat_add(LOSS_KSTACK_MAP_FULL, 1);
+		key->flags |= SAMPLE_KSTACK_LOST;
+		key->kstack = 0;
+	}
+	h->type = DWARF_ONCPU;
+	h->gen = key->gen;
+	h->kstack = key->kstack;
+	h->id = 0;
+	h->ns = 0;
+	h->tgid = tgid;
+	h->tid = tid;
+	h->flags = key->flags;
+	h->cpu = bpf_get_smp_processor_id();
+	__builtin_memcpy(h->comm, key->comm, sizeof(h->comm));
+	dwarf_submit(h);
+	stat_add(STAT_SAMPLES, 1);
+	return true;
+}
+
+/*
  * Per sample: walk the stacks, hash them, and count the key of hashes. The
  * stacks themselves are stored only when the key is new: a key in the counts
  * map means its stacks are in the stack maps already, so a sample seen
@@ -208,7 +236,10 @@ int oncpu_sample(struct bpf_perf_event_data *ctx)
 		key->kstack = stack_id(&sc->kst);
 	}
 	sc->ust.nr = 0;
-	if (user_stacks && tid != 0) {
+	if (dwarf_stack) {
+		if (user_stacks && tid != 0 && dwarf_send(sc, tgid, tid))
+			return 0;
+	} else if (user_stacks && tid != 0) {
 		long n = bpf_get_stack(ctx, sc->ust.ips, sizeof(sc->ust.ips), BPF_F_USER_STACK);
 		sc->ust.nr = n > 0 ? (__u32)((__u64)n / sizeof(__u64)) : 0;
 		if (sc->ust.nr) {

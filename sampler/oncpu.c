@@ -50,6 +50,8 @@ int oncpu_load(struct oncpu **out, const struct sampler_opts *o, struct shared_m
 	on->skel->rodata->kernel_stacks = !o->user_stacks_only;
 	on->skel->rodata->fix_library_callers = !getenv("SCORCH_NO_CALLER_FIX");
 	on->skel->rodata->bench_floor = sampler_bench_floor();
+	on->skel->rodata->dwarf_stack = o->dwarf_stack_size;
+	on->skel->rodata->dwarf_wakeup_bytes = sz->samples_wakeup;
 	e = shared_maps_prepare(on->skel->obj, sm, sz, err);
 	if (e)
 		goto out;

@@ -284,7 +284,8 @@ static int push_task_root_first(struct readout *r, const struct raw_part *t, boo
 	} else if (t->ustack) {
 		bool garbage;
 		uint32_t keep = user_keep(r, pid, t->ustack, &garbage);
-		if (garbage)
+		/* a stack cut short (a bad frame, or a DWARF unwind that stopped early) starts at [unknown] */
+		if (garbage || (t->flags & SAMPLE_USTACK_TRUNCATED))
 			e = push_named(r, UNKNOWN_FRAMES, strlen(UNKNOWN_FRAMES), FRAME_SYNTHETIC);
 		for (uint32_t i = keep; !e && i-- > 0;) {
 			if (i == 0 && t->ufix)
@@ -341,7 +342,7 @@ static int push_waker_leaf_first(struct readout *r, const struct raw_part *w, bo
 			if (!e && i == 0 && w->ufix)
 				e = push_addr(r, pid, w->ufix, SYM_RETURN_ADDRESS, true);
 		}
-		if (!e && garbage)
+		if (!e && (garbage || (w->flags & SAMPLE_USTACK_TRUNCATED)))
 			e = push_named(r, UNKNOWN_FRAMES, strlen(UNKNOWN_FRAMES), FRAME_SYNTHETIC);
 	}
 	return e;

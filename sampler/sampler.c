@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +20,12 @@
 #include "sampler/internal.h"
 #include "sampler/target.h"
 #include "symbolize/symbolize.h"
+#include "symbolize/unwind.h"
+
+_Static_assert(SAMPLER_DWARF_STACK_MAX == SAMPLER_DWARF_MAX_STACK, "one limit on both sides");
+
+/* --call-graph dwarf: sampler_poll() unwinds for about this long at most, the rest at the next call. */
+#define DWARF_POLL_BUDGET_NS (100ull * 1000 * 1000)
 
 /* How often sampler_poll() checks that targets still live, in case an exit event was lost. */
 #define LIVENESS_CHECK_NS (250ull * 1000 * 1000)
@@ -42,6 +49,8 @@ struct sampler {
 	struct offcpu *off;
 	struct procs *pr;
 	struct ring_buffer *rb;
+	struct dwarf *dw; /* --call-graph dwarf */
+	int epfd;         /* with dw: readable when either ring buffer has records */
 	struct image_table images;
 
 	struct target *targets;
@@ -206,6 +215,40 @@ static bool tgid_exited(void *arg, uint32_t tgid)
 
 /* ---- set-up ------------------------------------------------------------------------------------- */
 
+/* The dwarf consumer's way to handle NEW_IMAGE events before the samples of that image. */
+static void drain_events(void *arg)
+{
+	struct sampler *s = arg;
+	if (s->rb)
+		ring_buffer__consume(s->rb);
+}
+
+/* --call-graph dwarf: the consumer of the `samples` ring buffer, and one descriptor to wait on both rings. */
+static int start_dwarf(struct sampler *s, struct errbuf *err)
+{
+	struct dwarf_opts o = {
+		.sym = s->o.sym,
+		.images = &s->images,
+		.per_thread = s->o.per_thread,
+		.per_cpu = s->o.per_cpu,
+		.drain_events = drain_events,
+		.drain_arg = s,
+	};
+	int e = dwarf_new(&s->dw, s->sm.fd[SHARED_SAMPLES], &o, err);
+	if (e)
+		return e;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return errbuf_set(err, -errno, "cannot set up the ring buffers: %s", strerror(errno));
+	int fds[2] = { ring_buffer__epoll_fd(s->rb), dwarf_poll_fd(s->dw) };
+	for (int i = 0; i < 2; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fds[i], &ev))
+			return errbuf_set(err, -errno, "cannot set up the ring buffers: %s", strerror(errno));
+	}
+	return 0;
+}
+
 static bool have_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
@@ -239,6 +282,21 @@ static int check_opts(const struct sampler_opts *o, struct errbuf *err)
 		return errbuf_set(err, -EINVAL, "--min-block is above --max-block");
 	if (o->wakeup && o->mode == SAMPLER_WALL)
 		return errbuf_set(err, -EINVAL, "--wakeup is not supported with --mode wall");
+	if (o->dwarf_stack_size) {
+#if !defined(__x86_64__)
+		return errbuf_set(err, -EINVAL, "--call-graph dwarf is supported on x86-64 only: use frame pointers (-g)");
+#endif
+		if (o->dwarf_stack_size > SAMPLER_DWARF_MAX_STACK || o->dwarf_stack_size % 8)
+			return errbuf_set(err, -EINVAL, "--call-graph dwarf: stack size %u is not a multiple of 8 up to %u",
+					  o->dwarf_stack_size, SAMPLER_DWARF_MAX_STACK);
+		if (o->kernel_stacks_only)
+			return errbuf_set(err, -EINVAL, "--call-graph dwarf unwinds user stacks: not with --kernel-stacks-only");
+		if (o->wakeup)
+			return errbuf_set(err, -EINVAL, "--wakeup is not supported with --call-graph dwarf: "
+							"use frame pointers (-g) for off-wake graphs");
+		if (!o->sym)
+			return errbuf_set(err, -EINVAL, "--call-graph dwarf needs a symbolizer to unwind with");
+	}
 	return 0;
 }
 
@@ -284,6 +342,7 @@ static void size_maps(struct sampler *s)
 	}
 	s->sz.offcpu_start = wide ? 65536 : 16384;
 	s->sz.wakers = s->sz.offcpu_start;
+	dwarf_ring_size(o, s->ncpus, wide, &s->sz.samples_ring, &s->sz.samples_wakeup);
 }
 
 static int fill_filters(struct sampler *s, struct errbuf *err)
@@ -342,6 +401,7 @@ struct sampler *sampler_new(const struct sampler_opts *opts, struct errbuf *err)
 	}
 	s->o = *opts;
 	s->cgroup_fd = -1;
+	s->epfd = -1;
 	shared_maps_init(&s->sm);
 	htab_init(&s->target_index);
 	image_table_init(&s->images, opts->sym);
@@ -421,6 +481,11 @@ struct sampler *sampler_new(const struct sampler_opts *opts, struct errbuf *err)
 		e = errbuf_set(err, -errno, "cannot open the event ring buffer: %s", strerror(errno));
 		goto out;
 	}
+	if (s->o.dwarf_stack_size) {
+		e = start_dwarf(s, err);
+		if (e)
+			goto out;
+	}
 	s->track_targets = s->o.npids || s->o.ntids || s->o.exec_pid > 0;
 	for (size_t i = 0; i < s->o.npids && !e; i++)
 		e = target_add(s, (uint32_t)s->pids[i], false);
@@ -471,12 +536,28 @@ int sampler_attach(struct sampler *s, struct errbuf *err)
 
 int sampler_poll_fd(const struct sampler *s)
 {
+	if (s->epfd >= 0)
+		return s->epfd;
 	return s->rb ? ring_buffer__epoll_fd(s->rb) : -1;
 }
 
 int sampler_poll(struct sampler *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(s->rb, timeout_ms);
+	int n;
+	if (s->dw) {
+		struct epoll_event ev;
+		if (timeout_ms)
+			epoll_wait(s->epfd, &ev, 1, timeout_ms);
+		/* process events first: a sample's image must be known when it is unwound */
+		n = ring_buffer__consume(s->rb);
+		if (n >= 0 || n == -EINTR) {
+			int e = dwarf_consume(s->dw, DWARF_POLL_BUDGET_NS);
+			if (e)
+				return e;
+		}
+	} else {
+		n = ring_buffer__poll(s->rb, timeout_ms);
+	}
 	if (n < 0 && n != -EINTR)
 		return n;
 	uint64_t now = sampler_now_ns();
@@ -528,7 +609,12 @@ static const char *const loss_reasons[STAT_COUNT] = {
 	[LOSS_EVENTS_FULL] = "process event lost: ring buffer full (frames may be unnamed)",
 	[LOSS_START_MAP_FULL] = "off-CPU interval dropped: no room to keep the thread's start",
 	[LOSS_WAKER_MAP_FULL] = "waker stack dropped: waker map full",
+	[LOSS_RINGBUF_FULL] = "user stack not copied: ring buffer full (--call-graph dwarf)",
 };
+
+/* Lost in user space: an off-CPU interval's time came without its stack (cannot happen: the ring keeps order). */
+#define LOSS_UNMATCHED "off-CPU interval's stack record missing (--call-graph dwarf)"
+
 
 void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
 {
@@ -553,6 +639,22 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
 		out->losses[out->nlosses].reason = loss_reasons[i];
 		out->losses[out->nlosses++].count = st[i];
 	}
+	struct dwarf_stats ds;
+	dwarf_get_stats(s->dw, &ds);
+	if (ds.unmatched && out->nlosses < SAMPLER_MAX_LOSSES) {
+		out->losses[out->nlosses].reason = LOSS_UNMATCHED;
+		out->losses[out->nlosses++].count = ds.unmatched;
+	}
+	out->dwarf_records = ds.records;
+	out->dwarf_frames = ds.frames;
+	out->dwarf_fp_frames = ds.fp_frames;
+	out->dwarf_stacks = ds.stacks;
+	out->dwarf_unwind_ns = ds.unwind_ns;
+	out->dwarf_truncated = 0;
+	for (int i = 0; i < UNWIND_END_COUNT; i++)
+		if (i != UNWIND_END_OUTERMOST && i != UNWIND_END_MAX)
+			out->dwarf_truncated += ds.ends[i];
+	out->dwarf_ring_bytes = s->dw ? s->sz.samples_ring : 0;
 	out->lost_stacks = s->lost_stacks;
 	uint64_t end = s->detached ? s->detach_ns : sampler_now_ns();
 	out->duration_ns = s->attach_ns && end > s->attach_ns ? end - s->attach_ns : 0;
@@ -585,6 +687,11 @@ int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read
 	sampler_detach(s);
 	if (s->rb)
 		ring_buffer__consume(s->rb);
+	if (s->dw) {
+		e = dwarf_consume(s->dw, 0);
+		if (e)
+			return errbuf_set(err, e, "cannot unwind the stacks: %s", strerror(-e));
+	}
 	image_table_resnap_live(&s->images);
 
 	uint64_t unit = ro && ro->value_unit_ns > 1 ? ro->value_unit_ns : 1;
@@ -621,6 +728,12 @@ int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read
 		e = oncpu_read(s->on, r, on_index, scale, err);
 	if (!e && s->off)
 		e = offcpu_read(s->off, r, off_index, err);
+	if (!e && s->dw && s->on)
+		e = dwarf_read(s->dw, r, oncpu_object(s->on), DWARF_ONCPU, on_index, scale, s->o.per_cpu);
+	if (!e && s->dw && s->off)
+		e = dwarf_read(s->dw, r, offcpu_object(s->off), DWARF_OFFCPU_START, off_index, 1, false);
+	if (e && !errbuf_failed(err))
+		errbuf_set(err, e, "cannot read the unwound stacks: %s", strerror(-e));
 	s->lost_stacks = readout_lost_stacks(r);
 	readout_free(r);
 	s->read_done = true;
@@ -632,6 +745,10 @@ int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read
 	for (int i = 0; i < STAT_COUNT; i++)
 		if (loss_reasons[i] && st[i] && profile_add_loss(p, loss_reasons[i], st[i]))
 			return errbuf_set(err, -ENOMEM, "out of memory");
+	struct dwarf_stats ds;
+	dwarf_get_stats(s->dw, &ds);
+	if (ds.unmatched && profile_add_loss(p, LOSS_UNMATCHED, ds.unmatched))
+		return errbuf_set(err, -ENOMEM, "out of memory");
 	if (s->o.sym && symbolizer_report_unknown(s->o.sym, p))
 		return errbuf_set(err, -ENOMEM, "out of memory");
 	return 0;
@@ -643,6 +760,9 @@ void sampler_free(struct sampler *s)
 		return;
 	sampler_detach(s);
 	procs_free(s->pr);
+	dwarf_free(s->dw);
+	if (s->epfd >= 0)
+		close(s->epfd);
 	offcpu_free(s->off);
 	oncpu_free(s->on);
 	ring_buffer__free(s->rb);

@@ -20,6 +20,10 @@ enum sampler_mode {
 	                      and their sum "wall"/"nanoseconds" (value types 0, 1, 2) */
 };
 
+/* --call-graph dwarf stack sizes, as perf's: the default, and the largest multiple of 8 in a u16. */
+#define SAMPLER_DWARF_STACK_DEFAULT 8192
+#define SAMPLER_DWARF_STACK_MAX 65528
+
 /* Task states counted off-CPU (the state the task switched out in). */
 enum sampler_state {
 	SAMPLER_STATE_PREEMPTED = 1 << 0,       /* still runnable: preempted, waiting for a CPU (R) */
@@ -58,6 +62,10 @@ struct sampler_opts {
 	bool wakeup;              /* off-CPU: add the waker's stack after a "--" frame */
 	double duration;          /* expected seconds, to size the maps; 0 = unknown */
 	uint32_t stack_map_entries; /* stacks kept per stack map; 0 = from rate x duration x CPUs */
+	uint32_t dwarf_stack_size;  /* --call-graph dwarf: bytes of user stack copied per sample (a
+	                               multiple of 8, at most 65528) and unwound with DWARF CFI in
+	                               user space; 0 = frame pointers, walked in the kernel.
+	                               x86-64 only; needs `sym`; not with --wakeup */
 	struct symbolizer *sym;   /* borrowed: process maps are snapshotted into it while they live */
 };
 
@@ -130,6 +138,14 @@ struct sampler_stats {
 	uint64_t processes;        /* distinct process images seen */
 	size_t targets_live;       /* target processes/threads still alive */
 	size_t targets_total;      /* ... of those ever followed */
+	/* --call-graph dwarf */
+	uint64_t dwarf_records;    /* stack copies unwound in user space */
+	uint64_t dwarf_truncated;  /* ... whose unwind stopped before the outermost frame ([unknown] root) */
+	uint64_t dwarf_frames;     /* frames unwound */
+	uint64_t dwarf_fp_frames;  /* ... by the frame-pointer fallback, where a pc had no CFI */
+	uint64_t dwarf_stacks;     /* unique stacks kept */
+	uint64_t dwarf_unwind_ns;  /* CPU time of unwinding and counting them */
+	uint32_t dwarf_ring_bytes; /* size of the ring buffer they came through */
 };
 void sampler_get_stats(const struct sampler *s, struct sampler_stats *st);
 

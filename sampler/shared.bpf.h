@@ -23,6 +23,10 @@ const volatile __u32 filter = 0;         /* FILTER_* */
 const volatile bool per_thread = false;  /* key samples by tid too */
 const volatile bool user_stacks = true;  /* collect user stacks */
 const volatile bool kernel_stacks = true;/* collect kernel stacks */
+/* --call-graph dwarf: bytes of user stack copied per record (a multiple of 8); 0 = walk frame pointers */
+const volatile __u32 dwarf_stack = 0;
+/* --call-graph dwarf: wake user space when this many bytes wait in `samples` (else it polls) */
+const volatile __u64 dwarf_wakeup_bytes = 0;
 
 /*
  * Maps shared by every program of a recording: the loader creates them with
@@ -97,6 +101,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
+
+/* --call-graph dwarf: user registers and stack copies (struct sampler_dwarf_head + stack), sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} samples SEC(".maps");
 
 /* Per-object maps. */
 struct {
@@ -571,6 +581,139 @@ out:
 	if (ust->nr > 1 && ust->ips[1] == found)
 		return 0;
 	return found;
+}
+
+/* ---- --call-graph dwarf: copies of the user registers and stack ----------------------------- */
+
+/*
+ * x86-64 struct pt_regs, which the kernel exports unchanged as the user ABI
+ * (bpf_perf_event_data.regs). Declared here, without CO-RE, so the on-CPU
+ * program needs no relocation against the kernel's BTF: libbpf then skips
+ * parsing it, which keeps the time to the first sample short. (Only x86-64
+ * reads it: elsewhere the loader refuses --call-graph dwarf.)
+ */
+struct x86_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+_Static_assert(sizeof(struct x86_regs) == SAMPLER_DWARF_NREGS * 8, "struct pt_regs is 21 words");
+
+#define PAGE_BYTES 4096
+/* Copies shortened page by page at most this often: SAMPLER_DWARF_MAX_STACK spans 16 pages. */
+#define STACK_COPY_TRIES 17
+
+/*
+ * Where each thread's stack mapping ends, per CPU, direct-mapped by tid: a
+ * copy near the top of a stack (main() sits a few KiB below the end of the
+ * main thread's stack) would read past it and fail, and finding the end
+ * again costs a failed read per page. A stale entry costs a failed read.
+ */
+#define STACK_END_SLOTS 64
+
+struct stack_end_slot {
+	__u32 tid; /* 0: empty */
+	__u32 pad;
+	__u64 end; /* first address past the readable stack */
+};
+
+struct stack_ends {
+	struct stack_end_slot slot[STACK_END_SLOTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_ends);
+} stack_ends SEC(".maps");
+
+/*
+ * The user registers of the current task, saved by the kernel when it entered
+ * from user space (a syscall, an interrupt, a fault): also those of a sample
+ * that interrupted user mode, which pushed them at the same place. NULL for
+ * a kernel thread, whose saved registers are not a user context.
+ */
+static __always_inline const struct x86_regs *dwarf_user_regs(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	const struct x86_regs *r = (const struct x86_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!r || (r->cs & 3) != 3)
+		return NULL;
+	return r;
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * Copy the current task's user stack from `sp` up into `dst` (room for
+ * dwarf_stack bytes): all of it when readable, else up to the end of the
+ * stack's mapping (or the first page not present), found from the top page
+ * by page and remembered per thread. Returns the bytes copied (0: none).
+ */
+static __always_inline __u32 dwarf_copy_stack(__u8 *dst, __u64 sp, __u32 tid)
+{
+	__u32 zero = 0;
+	struct stack_ends *ends = bpf_map_lookup_elem(&stack_ends, &zero);
+	struct stack_end_slot *slot = ends ? &ends->slot[tid & (STACK_END_SLOTS - 1)] : NULL;
+	__u64 len = dwarf_stack;
+
+	if (slot && slot->tid == tid && slot->end > sp && slot->end - sp < len)
+		len = slot->end - sp;
+	asm volatile("" : "+r"(len));
+	if (len > dwarf_stack)
+		return 0;
+	if (bpf_probe_read_user(dst, len, (const void *)sp) == 0)
+		return (__u32)len;
+	stat_add(STAT_DWARF_RETRIES, 1);
+	__u64 top = (sp + dwarf_stack) & ~(__u64)(PAGE_BYTES - 1);
+	for (int i = 0; i < STACK_COPY_TRIES; i++) {
+		if (top <= sp)
+			break;
+		len = top - sp;
+		/* one value for the check and the call: the verifier must see the bound on what is passed */
+		asm volatile("" : "+r"(len));
+		if (len > dwarf_stack)
+			break;
+		if (bpf_probe_read_user(dst, len, (const void *)sp) == 0) {
+			if (slot) {
+				slot->tid = tid;
+				slot->end = top;
+			}
+			return (__u32)len;
+		}
+		top -= PAGE_BYTES;
+	}
+	return 0;
+}
+
+/*
+ * Reserve a record of the `samples` ring buffer and fill in the current
+ * task's user registers `r` (from dwarf_user_regs()) and stack. NULL when
+ * the ring buffer is full; the caller fills in the rest and dwarf_submit()s.
+ */
+static __always_inline struct sampler_dwarf_head *dwarf_record(const struct x86_regs *r, __u32 tid)
+{
+	struct sampler_dwarf_head *h =
+		bpf_ringbuf_reserve(&samples, sizeof(struct sampler_dwarf_head) + dwarf_stack, 0);
+	if (!h)
+		return NULL;
+	h->ts = bpf_ktime_get_ns();
+	if (bpf_probe_read_kernel(h->regs, sizeof(h->regs), r))
+		__builtin_memset(h->regs, 0, sizeof(h->regs));
+	h->stack_len = dwarf_copy_stack((__u8 *)(h + 1), r->sp, tid);
+	return h;
+}
+
+/*
+ * Hand a record to user space. It is woken only once dwarf_wakeup_bytes
+ * wait, not per record: one wake-up per batch instead of one per sample.
+ */
+static __always_inline void dwarf_submit(void *rec)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) >= dwarf_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
 }
 
 #endif /* __bpf__ */

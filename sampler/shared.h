@@ -57,6 +57,10 @@ struct sampler_count_slot {
 #define SAMPLE_KSTACK_LOST (1u << 0) /* the kernel stack could not be stored: show [lost stack] */
 #define SAMPLE_USTACK_LOST (1u << 1) /* the user stack could not be stored or read */
 #define SAMPLE_USTACK_FIXED (1u << 2) /* user stack repaired past a frame-pointer-less syscall wrapper */
+#define SAMPLE_USTACK_TRUNCATED (1u << 3) /* --call-graph dwarf: the unwind stopped before the outermost frame */
+/* Off-CPU with --call-graph dwarf, in struct offcpu_start only (never in a counts key): */
+#define SAMPLE_DWARF_SENT (1u << 4)   /* the user stack went to the `samples` ring buffer */
+#define SAMPLE_DWARF_FULL (1u << 5)   /* ... could not: the ring buffer was full */
 
 /*
  * Per-CPU counters every program keeps (one PERCPU_ARRAY, summed by the
@@ -76,6 +80,8 @@ enum sampler_stat {
 	LOSS_WAKER_MAP_FULL,  /* off-CPU: a waker stack not kept, waker map full */
 	STAT_SHORT_BLOCKS,    /* off-CPU: intervals below --min-block */
 	STAT_LONG_BLOCKS,     /* off-CPU: intervals above --max-block */
+	LOSS_RINGBUF_FULL,    /* --call-graph dwarf: user stack not copied, the `samples` ring buffer was full */
+	STAT_DWARF_RETRIES,   /* --call-graph dwarf: stack copies retried shorter (the read ran past the stack's end) */
 	STAT_COUNT
 };
 
@@ -105,6 +111,37 @@ struct sampler_event {
 	__u32 child;    /* EVENT_FORK: the child's tgid */
 	__u32 flags;
 	__u32 pad;
+	char comm[SAMPLER_COMM_LEN];
+};
+
+/*
+ * --call-graph dwarf: instead of walking frame pointers in the kernel, the
+ * programs copy the user registers and the top SIZE bytes of the user stack
+ * into the `samples` ring buffer, and user space unwinds them with DWARF CFI.
+ * A record is this head followed by `stack_len` bytes (SIZE reserved).
+ */
+#define SAMPLER_DWARF_MAX_STACK 65528 /* perf's limit: the largest multiple of 8 in a u16 */
+#define SAMPLER_DWARF_NREGS 21       /* x86-64 struct pt_regs, as the kernel saved it at entry */
+
+enum sampler_dwarf_type {
+	DWARF_ONCPU = 1,   /* an on-CPU sample */
+	DWARF_OFFCPU_START, /* a thread switched out: its stack; the time follows in an END record */
+	DWARF_OFFCPU_END,   /* a thread timed since its START (`tid`, `id`) switched in after `ns` */
+};
+
+struct sampler_dwarf_head {
+	__u64 gen;      /* image generation of tgid */
+	__u64 kstack;   /* kernel stack id in the sending object's stack maps, 0 = none */
+	__u64 id;       /* off-CPU: START and END of one interval share it (switch-out time) */
+	__u64 ns;       /* OFFCPU_END: time off CPU */
+	__u64 ts;       /* bpf_ktime_get_ns() when the stack was copied */
+	__u64 regs[SAMPLER_DWARF_NREGS]; /* the user registers (struct pt_regs order) */
+	__u32 type;     /* enum sampler_dwarf_type */
+	__u32 tgid;
+	__u32 tid;
+	__u32 flags;    /* SAMPLE_* */
+	__u32 cpu;
+	__u32 stack_len; /* bytes of user stack that follow, copied from regs' sp upwards */
 	char comm[SAMPLER_COMM_LEN];
 };
 

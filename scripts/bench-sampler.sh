@@ -18,7 +18,10 @@
 #      stacks the earlier one just brought into the caches: each variant and offcputime then
 #      runs alone, in rotated rounds, under the same load. Differences to the floor are taken
 #      within a round (the load drifts) and their medians printed;
-#   3. launch-to-first-sample latency: CLOCK_MONOTONIC before exec to the first sample's timestamp.
+#   3. launch-to-first-sample latency: CLOCK_MONOTONIC before exec to the first sample's timestamp;
+#   4. --call-graph dwarf: BPF time and scorch's own CPU time per sample (stack copies drained,
+#      unwound and counted), against frame pointers and against perf record --call-graph dwarf +
+#      perf script.
 # Usage: scripts/bench-sampler.sh [ROUNDS [COST_ROUNDS]]   (root; SCORCH=path overrides build/scorch;
 #        BENCH_WORK=N sets the job's size, BENCH_SECS=S each cost measurement's length)
 set -uo pipefail
@@ -247,3 +250,69 @@ done
 printf '%-10s %8s ms   (%s)\n' scorch "$(printf '%s\n' "${lat_scorch[@]}" | median)" "${lat_scorch[*]}"
 printf '%-10s %8s ms   (%s)\n' bpftrace "$(printf '%s\n' "${lat_bt[@]}" | median)" "${lat_bt[*]}"
 printf '%-10s %8s ms   (%s)\n' perf "$(printf '%s\n' "${lat_perf[@]}" | median)" "${lat_perf[*]}"
+
+# ---- 4. --call-graph dwarf ---------------------------------------------------------------------
+# A program without frame pointers (tests/workloads/dwarf_chain.c, two busy threads), -p for
+# BENCH_SECS at 999 Hz, in rotated rounds: scorch with frame pointers (-g) and with --call-graph
+# dwarf (BPF time per sample from bpf_prog_info; scorch's own CPU time, user + system, per sample:
+# with dwarf it drains, unwinds and counts every stack copy), and perf record --call-graph dwarf,
+# whose stacks are unwound afterwards by perf script (their CPU times per sample; perf's copies in
+# the kernel are not in them, as scorch's BPF time is not in its CPU time).
+echo
+echo "== 4. --call-graph dwarf: cost per sample at 999 Hz, -p of two busy threads without frame pointers; load average $(loadavg)"
+gcc -O2 -g -fomit-frame-pointer -pthread -o "$T/dwarf_chain" "$TOP/tests/workloads/dwarf_chain.c"
+sysctl -qw kernel.bpf_stats_enabled=1
+TIMEFORMAT='%3U %3S'
+# cpu_s CMD...: user + system CPU seconds of CMD (its output to $T/c.out, its stderr to $T/c.err)
+cpu_s() { { time "$@" >"$T/c.out" 2>"$T/c.err"; } 2>&1 | awk '{ printf "%.3f\n", $1 + $2 }'; }
+# us_per A B: A seconds / B samples in microseconds
+us_per() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f\n", a * 1e6 / b }'; }
+declare -A dw # dw[FIELD]: per-round values, space-separated
+dmodes=(fp dwarf perf)
+for ((r = 0; r < COST_ROUNDS; r++)); do
+	for ((i = 0; i < ${#dmodes[@]}; i++)); do
+		m=${dmodes[$(((i + r) % ${#dmodes[@]}))]}
+		"$T/dwarf_chain" threads $((SECS + 2)) &
+		wl=$!
+		sleep 0.3
+		case $m in
+		fp | dwarf)
+			cg=-g
+			[ $m = dwarf ] && cg="--call-graph dwarf"
+			c=$(cpu_s "$SCORCH" -v record $cg -F 999 -p $wl -d "$SECS" -o "$T/d.folded")
+			n=$(sed -nE 's/.*recorded ([0-9,]+) samples.*/\1/p' "$T/c.err" | tr -d ,)
+			dw[$m.bpf]+="$(sed -nE 's/.*bpf: ([0-9]+) runs, ([0-9]+) ns each.*/\2/p' "$T/c.err") "
+			dw[$m.cpu]+="$(us_per "$c" "$n") "
+			dw[$m.cpu_s]+="$c "
+			dw[$m.n]+="$n "
+			;;
+		perf)
+			c=$(cpu_s perf record --call-graph dwarf -F 999 -q -p $wl -o "$T/d.data" -- sleep "$SECS")
+			c2=$(cpu_s perf script -i "$T/d.data")
+			n=$(perf script -i "$T/d.data" -F comm 2>/dev/null | wc -l)
+			dw[perf.cpu]+="$(us_per "$c" "$n") "
+			dw[perf.script]+="$(us_per "$c2" "$n") "
+			dw[perf.n]+="$n "
+			;;
+		esac
+		kill $wl 2>/dev/null
+		wait $wl 2>/dev/null
+	done
+	printf '.' >&2
+done
+echo >&2
+sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+dmed() { echo ${dw[$1]:-} | tr ' ' '\n' | median; }
+# per-round extra CPU of dwarf over fp, per dwarf sample
+extra=$(paste -d' ' <(echo ${dw[dwarf.cpu_s]} | tr ' ' '\n') <(echo ${dw[fp.cpu_s]} | tr ' ' '\n') \
+	<(echo ${dw[dwarf.n]} | tr ' ' '\n') | awk 'NF == 3 && $3 > 0 { printf "%.1f\n", ($1 - $2) * 1e6 / $3 }' | median)
+printf '%-48s %7.0f ns   (rounds: %s)\n' "scorch -g, BPF per sample:" "$(dmed fp.bpf)" "${dw[fp.bpf]}"
+printf '%-48s %7.0f ns   (rounds: %s)\n' "scorch --call-graph dwarf, BPF per sample:" "$(dmed dwarf.bpf)" "${dw[dwarf.bpf]}"
+printf '%-48s %7.1f us   (rounds: %s)\n' "scorch -g, its CPU per sample:" "$(dmed fp.cpu)" "${dw[fp.cpu]}"
+printf '%-48s %7.1f us   (rounds: %s)\n' "scorch --call-graph dwarf, its CPU per sample:" "$(dmed dwarf.cpu)" "${dw[dwarf.cpu]}"
+printf '%-48s %7.1f us   (median of per-round differences)\n' "  of which draining and unwinding:" "$extra"
+printf '%-48s %7.1f us   (rounds: %s)\n' "perf record --call-graph dwarf, its CPU:" "$(dmed perf.cpu)" "${dw[perf.cpu]}"
+printf '%-48s %7.1f us   (rounds: %s)\n' "  + perf script unwinding them:" "$(dmed perf.script)" "${dw[perf.script]}"
+awk -v s="$(dmed dwarf.cpu)" -v p="$(dmed perf.cpu)" -v q="$(dmed perf.script)" \
+	'BEGIN { if (p + q > 0) printf "  scorch --call-graph dwarf CPU / perf record + perf script CPU: %.2f\n", s / (p + q) }'
+echo "  samples per run: scorch dwarf ${dw[dwarf.n]}; perf ${dw[perf.n]}"

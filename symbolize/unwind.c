@@ -602,6 +602,13 @@ static int step(struct symbolizer *s, struct unwind_cache *c, int pid, struct un
 		return step_recipe(u, rc);
 	case RECIPE_NO_CFI:
 		*how = HOW_FP;
+		/*
+		 * The psABI marks the deepest frame with a zero frame pointer, and
+		 * libdwfl's fallback stops there: code without CFI at the bottom of
+		 * a stack (ld.so's _start, run before anything set rbp) is the end.
+		 */
+		if ((u->regs.valid >> UNWIND_REG_BP & 1) && u->regs.r[UNWIND_REG_BP] == 0)
+			return 0;
 		return step_fp(u);
 	default: /* RECIPE_COMPLEX from the cache: ask libdw again */
 		if (c)

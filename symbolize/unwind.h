@@ -46,7 +46,8 @@ struct unwind_frame {
 
 /* Why an unwind stopped (for statistics and tests). */
 enum unwind_end {
-	UNWIND_END_OUTERMOST = 0, /* CFI marks the return address undefined: the true bottom (_start, clone) */
+	UNWIND_END_OUTERMOST = 0, /* CFI marks the return address undefined: the true bottom (_start, clone);
+	                             or a pc without CFI and a zero frame pointer (ld.so's _start) */
 	UNWIND_END_MAX,           /* `max` frames written */
 	UNWIND_END_NO_MODULE,     /* pc in no file-backed mapping (JIT, unknown pid) */
 	UNWIND_END_NO_CFI,        /* no CFI for pc and no usable frame pointer */
