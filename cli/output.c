@@ -300,6 +300,9 @@ int output_write(const char *path, const struct profile *p, const struct output_
 	int rc = output_check_path(path, o, err);
 	if (rc < 0)
 		return rc;
+	if (fmt == OUTPUT_PERF_DATA)
+		return errbuf_set(err, -ENOTSUP, "cannot write '%s': perf.data is written from raw samples, not a profile",
+				  path);
 	if (!profile_value_count(p)) {
 		/* nothing was read: write what an empty profile gives (an SVG saying so) */
 		struct profile *empty = profile_new();
@@ -484,13 +487,16 @@ int output_parse_flame_option(struct output_opts *o, int opt, const char *arg, s
 	}
 }
 
+/* perf.data holds raw samples: addresses and process maps, which a profile of named frames no longer has. */
+#define PERF_DATA_HINT "perf.data needs raw samples: write it while recording, 'scorch record -o x.data'; here use "
+
 int output_check_path(const char *path, const struct output_opts *o, struct errbuf *err)
 {
 	enum output_format fmt = output_format_for(path ? path : "-", o);
-	if (fmt == OUTPUT_PERF_DATA) {
-		errbuf_set(err, -ENOTSUP, "cannot write '%s': %s output is not supported yet", path ? path : "-",
-			   output_format_name(fmt));
-		errbuf_hint(err, "use .svg, .folded, .json, .speedscope.json or .pb.gz");
+	if (fmt == OUTPUT_PERF_DATA && !o->raw_samples) {
+		errbuf_set(err, -ENOTSUP, "cannot write '%s': %s output from a profile is not supported yet",
+			   path ? path : "-", output_format_name(fmt));
+		errbuf_hint(err, PERF_DATA_HINT ".svg, .folded, .json, .speedscope.json or .pb.gz");
 		return -ENOTSUP;
 	}
 	return 0;
@@ -499,9 +505,9 @@ int output_check_path(const char *path, const struct output_opts *o, struct errb
 int output_opts_check(const struct output_opts *o, struct errbuf *err)
 {
 	enum output_format f = o->format;
-	if (f == OUTPUT_PERF_DATA) {
-		errbuf_set(err, -ENOTSUP, "%s output is not supported yet", output_format_name(f));
-		errbuf_hint(err, "use --format svg, folded, json, speedscope or pprof");
+	if (f == OUTPUT_PERF_DATA && !o->raw_samples) {
+		errbuf_set(err, -ENOTSUP, "%s output from a profile is not supported yet", output_format_name(f));
+		errbuf_hint(err, PERF_DATA_HINT "--format svg, folded, json, speedscope or pprof");
 		return -ENOTSUP;
 	}
 	return 0;

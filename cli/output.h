@@ -23,7 +23,7 @@ enum output_format {
 	OUTPUT_JSON,       /* .json         d3-flame-graph tree {name, value, children} */
 	OUTPUT_SPEEDSCOPE, /* .speedscope.json  speedscope file format, one sampled profile */
 	OUTPUT_PPROF,      /* .pb.gz .pprof pprof: gzip-compressed protobuf */
-	OUTPUT_PERF_DATA,  /* .data         reserved: not written yet */
+	OUTPUT_PERF_DATA,  /* .data         perf.data: raw samples, written by `record` itself (output_opts.raw_samples) */
 	OUTPUT_FORMAT_COUNT
 };
 
@@ -38,6 +38,13 @@ struct output_opts {
 	struct flame_opts flame;
 	const char *palette_file;          /* --cp/--palette-file: palette map read before and saved after an SVG */
 	const char *value_name;            /* --value TYPE or TYPE+TYPE: value(s) drawn, by value type name */
+	/*
+	 * The command has raw samples (addresses, process maps) and writes
+	 * perf.data itself (`record`): the checks let .data through, and
+	 * output_write() still refuses it. Other commands hold only a profile
+	 * of named frames, which perf.data cannot carry: refused with a hint.
+	 */
+	bool raw_samples;
 };
 
 /* Defaults: AUTO format, `default_format` for stdout, flamegraph.pl's flame options. */
@@ -152,9 +159,9 @@ int output_parse_flame_option(struct output_opts *o, int opt, const char *arg, s
 /* Check the combination of options once parsing is done. Returns 0 or -EINVAL with `err` filled. */
 int output_opts_check(const struct output_opts *o, struct errbuf *err);
 /*
- * Check that `path` can be written with `o` before any work is done (a format
- * not written yet gives -ENOTSUP with `err` filled and a hint). Returns 0 or
- * a negative errno.
+ * Check that `path` can be written with `o` before any work is done (perf.data
+ * without o->raw_samples gives -ENOTSUP with `err` filled and a hint). Returns
+ * 0 or a negative errno.
  */
 int output_check_path(const char *path, const struct output_opts *o, struct errbuf *err);
 /* Print the help lines of the shared options (and the -o extensions) to `out`. */

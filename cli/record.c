@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/output.h"
+#include "cli/record_perf.h"
 #include "fold/fold.h"
 #include "fold/profile.h"
 #include "lib/buf.h"
@@ -148,8 +149,17 @@ static void usage(FILE *out)
 	      "\n"
 	      "output:\n"
 	      "  -o, --output FILE     write FILE, format by extension: .svg .folded .txt .json\n"
-	      "                        .speedscope.json; repeat for several (default " DEFAULT_OUTPUT ";\n"
-	      "                        '-' writes folded stacks to stdout)\n"
+	      "                        .speedscope.json .pb.gz .data; repeat for several (default\n"
+	      "                        " DEFAULT_OUTPUT "; '-' writes folded stacks to stdout)\n"
+	      "                        .data is perf.data for perf report and perf script: the raw\n"
+	      "                        addresses (kernel then user, as the other outputs name them),\n"
+	      "                        every process image's executable maps with build-ids, and the\n"
+	      "                        kernel map, which perf symbolizes itself; events cpu-clock\n"
+	      "                        (one record per sample) and/or offcpu-time (one record per\n"
+	      "                        unique blocked stack, period = ns blocked), as perf record\n"
+	      "                        -e cpu-clock -g and --off-cpu write them. Not the waker\n"
+	      "                        stacks of --wakeup. --format perf.data -o - writes perf's\n"
+	      "                        pipe mode (perf script -i -)\n"
 	      "  -q, --quiet           no summary on stderr\n"
 	      "  -h, --help            this help\n",
 	      out);
@@ -167,7 +177,9 @@ static void usage(FILE *out)
 	      "  # blocks of 1 ms or more in uninterruptible sleep (disk I/O), in ms\n"
 	      "  scorch record --off-cpu --state D --min-block 1000 --unit ms -p 1234 -o io.svg\n"
 	      "  # a program built without frame pointers, with its callers through libc\n"
-	      "  scorch record --call-graph dwarf -p 1234 -d 10 -o cpu.svg\n",
+	      "  scorch record --call-graph dwarf -p 1234 -d 10 -o cpu.svg\n"
+	      "  # perf.data as well, for perf report / perf script, and the flame graph\n"
+	      "  scorch record -F 999 -d 10 -p 1234 -o cpu.data -o cpu.svg && perf report -i cpu.data\n",
 	      out);
 }
 
@@ -687,6 +699,19 @@ static void print_summary(const struct record_args *a, const struct sampler_stat
 		if (st->first_sample_ns)
 			fprintf(stderr, "scorch: attach at %llu ns, first sample at %llu ns (CLOCK_MONOTONIC)\n",
 				(unsigned long long)st->attach_ns, (unsigned long long)st->first_sample_ns);
+		if (a->so.dwarf_stack_size) {
+			fprintf(stderr,
+				"scorch: --call-graph dwarf: %llu stack copies unwound in %.3f s of CPU (%.1f us each), "
+				"through a %u KiB ring buffer\n",
+				(unsigned long long)st->dwarf_records, st->dwarf_unwind_ns / 1e9,
+				st->dwarf_records ? st->dwarf_unwind_ns / 1e3 / (double)st->dwarf_records : 0.0,
+				st->dwarf_ring_bytes / 1024);
+			fprintf(stderr,
+				"scorch: --call-graph dwarf: %llu frames (%llu by frame pointers where no CFI), "
+				"%llu unique stacks, %llu unwinds cut short ([unknown] root)\n",
+				(unsigned long long)st->dwarf_frames, (unsigned long long)st->dwarf_fp_frames,
+				(unsigned long long)st->dwarf_stacks, (unsigned long long)st->dwarf_truncated);
+		}
 	}
 	buf_release(&b);
 }
@@ -717,6 +742,7 @@ int cmd_record(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	errbuf_init(&err);
 	output_opts_init(&a.out, OUTPUT_FOLDED);
+	a.out.raw_samples = true; /* -o x.data: perf.data from the raw stacks */
 	rc = parse_args(argc, argv, &a);
 	if (rc) {
 		rc = rc == 1000 ? 0 : rc;
@@ -794,30 +820,65 @@ int cmd_record(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	masked = false;
 
-	p = profile_new();
-	if (!p) {
-		cli_error("record: out of memory");
-		goto out;
-	}
-	if (sampler_read(s, p, &a.ro, &err)) {
-		cli_report("record", &err);
-		goto out;
-	}
+	/* the symbolized profile, unless every output is perf.data (perf names the frames itself) */
+	const char *def = DEFAULT_OUTPUT;
+	size_t nout = a.noutputs ? a.noutputs : 1;
+	const char *const *outs = a.noutputs ? a.outputs : &def;
+	bool want_profile = false;
+	for (size_t i = 0; i < nout; i++)
+		want_profile |= output_format_for(outs[i], &a.out) != OUTPUT_PERF_DATA;
 	struct sampler_stats st;
-	sampler_get_stats(s, &st);
-	set_flame_defaults(&a, &st, target.data, &subtitle);
-	profile_meta_set(p, "target", target.data);
-	profile_meta_set(p, "title", a.out.flame.title);
-	profile_meta_set(p, "subtitle", a.out.flame.subtitle);
+	if (want_profile) {
+		p = profile_new();
+		if (!p) {
+			cli_error("record: out of memory");
+			goto out;
+		}
+		if (sampler_read(s, p, &a.ro, &err)) {
+			cli_report("record", &err);
+			goto out;
+		}
+		sampler_get_stats(s, &st);
+		set_flame_defaults(&a, &st, target.data, &subtitle);
+		profile_meta_set(p, "target", target.data);
+		profile_meta_set(p, "title", a.out.flame.title);
+		profile_meta_set(p, "subtitle", a.out.flame.subtitle);
+	}
 
 	rc = 0;
 	struct buf written = BUF_INIT;
-	const char *def = DEFAULT_OUTPUT;
-	for (size_t i = 0; i < (a.noutputs ? a.noutputs : 1); i++) {
-		const char *path = a.noutputs ? a.outputs[i] : def;
+	const char **cmdline = calloc((size_t)argc + 1, sizeof(*cmdline));
+	if (!cmdline) {
+		cli_error("record: out of memory");
+		rc = 1;
+		goto out;
+	}
+	cmdline[0] = "scorch";
+	for (int i = 0; i < argc; i++)
+		cmdline[i + 1] = argv[i];
+	struct sampler_stats st0;
+	sampler_get_stats(s, &st0);
+	struct record_perf_opts po = {
+		.mode = a.so.mode,
+		.freq = a.so.freq,
+		.per_cpu = a.so.per_cpu,
+		.user_only = a.so.user_stacks_only,
+		.kernel_only = a.so.kernel_stacks_only,
+		.argv = cmdline,
+		.argc = (size_t)argc + 1,
+		.start_ns = st0.attach_ns,
+		.quiet = a.quiet,
+	};
+	uint64_t raw_stacks = 0;
+	for (size_t i = 0; i < nout; i++) {
+		const char *path = outs[i];
 		errbuf_release(&err);
 		errbuf_init(&err);
-		int e = output_write(path, p, &a.out, &err);
+		int e;
+		if (output_format_for(path, &a.out) == OUTPUT_PERF_DATA)
+			e = record_write_perf_data(path, s, sym, &po, &raw_stacks, &err);
+		else
+			e = output_write(path, p, &a.out, &err);
 		if (e < 0 && e != -ENODATA) {
 			cli_report("record", &err);
 			rc = 1;
@@ -826,11 +887,13 @@ int cmd_record(int argc, char **argv)
 		if (strcmp(path, "-") != 0)
 			buf_addf(&written, "%s%s", written.len ? ", " : "", path);
 	}
+	free(cmdline);
 	if (!a.quiet) {
+		sampler_get_stats(s, &st); /* lost stacks are known once the stacks were read */
 		print_summary(&a, &st, target.data, why, &l);
 		if (written.len)
 			fprintf(stderr, "scorch: wrote %s\n", written.data);
-		if (!profile_stack_count(p))
+		if (p ? !profile_stack_count(p) : !raw_stacks)
 			fprintf(stderr, "scorch: nothing was recorded: did the target run%s?\n",
 				a.so.mode == SAMPLER_OFFCPU ? " and block" : " on a CPU");
 	}

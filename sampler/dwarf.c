@@ -71,6 +71,7 @@ struct dwarf {
 	void (*drain_events)(void *arg);
 	void *drain_arg;
 	bool per_thread, per_cpu;
+	uint32_t max_stacks;
 
 	struct dwarf_entry *entries;
 	size_t count, cap;
@@ -124,14 +125,19 @@ static bool entry_eq(uint32_t id, const void *key, void *arg)
 	       (!p->k->nframes || memcmp(&d->ips[e->frames], p->ips, p->k->nframes * sizeof(*p->ips)) == 0);
 }
 
-/* The entry of key `k` with frames `ips` (k->nframes), made if new. Returns its index, or -ENOMEM. */
-static int64_t entry_get(struct dwarf *d, const struct dwarf_key *k, const uint64_t *ips)
+/*
+ * The entry of key `k` with frames `ips` (k->nframes), made if new and
+ * `may_grow`. Returns its index, -ENOSPC (new, and not `may_grow`), or -ENOMEM.
+ */
+static int64_t entry_get(struct dwarf *d, const struct dwarf_key *k, const uint64_t *ips, bool may_grow)
 {
 	uint64_t h = hash_bytes(k, sizeof(*k), hash_bytes(ips, k->nframes * sizeof(*ips), 0x5ca1ab1e));
 	struct entry_probe p = { k, ips };
 	uint32_t i = htab_find(&d->index, h, entry_eq, &p, d);
 	if (i != HTAB_NONE)
 		return i;
+	if (!may_grow)
+		return -ENOSPC;
 	if (d->count == d->cap) {
 		size_t ncap = d->cap ? d->cap * 2 : 256;
 		struct dwarf_entry *g = realloc(d->entries, ncap * sizeof(*g));
@@ -284,7 +290,7 @@ static void end_unmatched(struct dwarf *d, const struct sampler_dwarf_head *h)
 	key_from_head(d, h, &k);
 	static const uint64_t none[1];
 	k.flags |= SAMPLE_USTACK_LOST;
-	int64_t i = entry_get(d, &k, none);
+	int64_t i = entry_get(d, &k, none, true);
 	if (i < 0) {
 		d->error = (int)i;
 		return;
@@ -327,7 +333,18 @@ int dwarf_add_record(struct dwarf *d, const void *data, size_t len)
 	struct dwarf_key k;
 	key_from_head(d, &h, &k);
 	k.nframes = unwind_record(d, &h, (const uint8_t *)data + sizeof(h), pid, ips, &k.flags);
-	int64_t i = entry_get(d, &k, ips);
+	int64_t i = entry_get(d, &k, ips, d->count < d->max_stacks);
+	if (i == -ENOSPC) {
+		/*
+		 * The table is full: keep the sample under its process and kernel
+		 * stack with a [lost stack] for the user part. Those entries are
+		 * bounded by the kernel's stack map, so they may pass the cap.
+		 */
+		d->st.capped++;
+		k.nframes = 0;
+		k.flags = (k.flags & ~SAMPLE_USTACK_TRUNCATED) | SAMPLE_USTACK_LOST;
+		i = entry_get(d, &k, ips, true);
+	}
 	if (i < 0) {
 		d->error = (int)i;
 		return d->error;
@@ -406,6 +423,7 @@ int dwarf_new(struct dwarf **out, int ring_fd, const struct dwarf_opts *o, struc
 	d->per_cpu = o->per_cpu;
 	d->drain_events = o->drain_events;
 	d->drain_arg = o->drain_arg;
+	d->max_stacks = o->max_stacks ? o->max_stacks : DWARF_MAX_STACKS;
 	htab_init(&d->index);
 	htab_init(&d->pend_index);
 	d->cache = unwind_cache_new();

@@ -188,10 +188,19 @@ struct readout;
  */
 struct readout *readout_new(struct profile *p, struct symbolizer *sym, struct image_table *images,
 			    const struct sampler_read_opts *ro, int sum_index);
-/* Add one record. Returns 0 or -ENOMEM. */
+/*
+ * A readout handing each record to `cb` as raw addresses (struct
+ * sampler_raw_stack: the frames the profile readout names, in the same
+ * cuts) instead of adding it to a profile. NULL on ENOMEM.
+ */
+struct readout *readout_new_raw(struct symbolizer *sym, struct image_table *images, sampler_raw_cb *cb, void *arg);
+/* Add one record. Returns 0, -ENOMEM, or (raw readouts) the callback's non-zero return. */
 int readout_add(struct readout *r, const struct raw_sample *rs);
 /* Samples or intervals (raw_sample.count) that carried a [lost stack] frame so far. */
 uint64_t readout_lost_stacks(const struct readout *r);
+/* Raw readouts: records given so far, and those of them whose waker's part was left out. */
+uint64_t readout_raw_stacks(const struct readout *r);
+uint64_t readout_wakers_dropped(const struct readout *r);
 void readout_free(struct readout *r);
 
 /* ---- --call-graph dwarf: unwinding copied stacks in user space (dwarf.c) ------------------------ */
@@ -206,7 +215,17 @@ struct dwarf_opts {
 	/* drain the process events (NEW_IMAGE must be handled before the samples of that image) */
 	void (*drain_events)(void *arg);
 	void *drain_arg;
+	/*
+	 * Unique unwound stacks kept (0: DWARF_MAX_STACKS). Past it, a sample
+	 * with a new stack keeps its kernel stack and process but not its user
+	 * stack ([lost stack]), counted in dwarf_stats.capped: a long -a
+	 * recording cannot grow without bound.
+	 */
+	uint32_t max_stacks;
 };
+
+/* About 300 MB of unwound stacks at most (an entry and its frames average a few hundred bytes). */
+#define DWARF_MAX_STACKS (1u << 20)
 
 struct dwarf_stats {
 	uint64_t records;          /* ring buffer records read */
@@ -218,6 +237,7 @@ struct dwarf_stats {
 	uint64_t unmatched;        /* off-CPU ENDs without their START: kept as [lost stack] */
 	uint64_t refreshes;        /* re-snapshots after an unwind ran into unmapped code */
 	uint64_t late_images;      /* images snapshotted at their first record (their event was lost) */
+	uint64_t capped;           /* records whose new user stack was not kept: max_stacks reached */
 	uint64_t unwind_ns;        /* thread CPU time of dwarf_consume(): draining, unwinding, counting */
 };
 
@@ -271,6 +291,8 @@ int oncpu_load(struct oncpu **out, const struct sampler_opts *o, struct shared_m
 /* Open a cpu-clock event at `freq` Hz on each CPU and attach. Returns 0 or a negative errno. */
 int oncpu_attach(struct oncpu *on, unsigned freq, const int *cpus, size_t ncpus, struct errbuf *err);
 void oncpu_detach(struct oncpu *on);
+/* Once, after detaching: add the counts still in the per-CPU caches to the counts map. */
+int oncpu_flush(struct oncpu *on, struct errbuf *err);
 /* Feed every count to `r`; `value_scale` multiplies counts (period in ns for wall mode). */
 int oncpu_read(struct oncpu *on, struct readout *r, size_t value_index, int64_t value_scale, struct errbuf *err);
 struct bpf_object *oncpu_object(const struct oncpu *on);
@@ -283,6 +305,8 @@ int offcpu_load(struct offcpu **out, const struct sampler_opts *o, struct shared
 		const struct sampler_sizes *sz, struct errbuf *err);
 int offcpu_attach(struct offcpu *off, struct errbuf *err);
 void offcpu_detach(struct offcpu *off);
+/* Once, after detaching: add the counts still in the per-CPU caches to the counts map. */
+int offcpu_flush(struct offcpu *off, struct errbuf *err);
 int offcpu_read(struct offcpu *off, struct readout *r, size_t value_index, struct errbuf *err);
 struct bpf_object *offcpu_object(const struct offcpu *off);
 void offcpu_free(struct offcpu *off);

@@ -135,17 +135,22 @@ static void part_from(struct raw_part *p, struct stack_cache *cache, uint32_t tg
 		*e = r;
 }
 
+int offcpu_flush(struct offcpu *off, struct errbuf *err)
+{
+	int e = count_caches_flush(off->skel->maps.offcpu_counts, off->skel->maps.offcpu_scratch,
+				   offsetof(struct offcpu_scratch_head, cache));
+	if (e)
+		return errbuf_set(err, e, "cannot read the off-CPU stacks: per-CPU counts: %s", strerror(-e));
+	return 0;
+}
+
 int offcpu_read(struct offcpu *off, struct readout *r, size_t value_index, struct errbuf *err)
 {
 	int counts_fd = bpf_map__fd(off->skel->maps.offcpu_counts);
 	struct stack_cache cache;
 	uint64_t hash, next;
-	int e;
+	int e = 0;
 
-	e = count_caches_flush(off->skel->maps.offcpu_counts, off->skel->maps.offcpu_scratch,
-			       offsetof(struct offcpu_scratch_head, cache));
-	if (e)
-		return errbuf_set(err, e, "cannot read the off-CPU stacks: per-CPU counts: %s", strerror(-e));
 	stack_cache_init(&cache, off->skel->obj);
 	void *prev = NULL;
 	while (!e && bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
@@ -174,6 +179,8 @@ int offcpu_read(struct offcpu *off, struct readout *r, size_t value_index, struc
 			e = readout_add(r, &rs);
 	}
 	stack_cache_release(&cache);
+	if (e > 0)
+		return e; /* a raw readout's callback stopped it */
 	if (e)
 		return errbuf_set(err, e, "cannot read the off-CPU stacks: %s", strerror(-e));
 	return 0;

@@ -150,6 +150,15 @@ static unsigned char *read_heads(const struct oncpu *on, int *ncpus, size_t *str
 	return v;
 }
 
+int oncpu_flush(struct oncpu *on, struct errbuf *err)
+{
+	int e = count_caches_flush(on->skel->maps.oncpu_counts, on->skel->maps.oncpu_scratch,
+				   offsetof(struct oncpu_scratch_head, cache));
+	if (e)
+		return errbuf_set(err, e, "cannot read the on-CPU samples: per-CPU counts: %s", strerror(-e));
+	return 0;
+}
+
 int oncpu_read(struct oncpu *on, struct readout *r, size_t value_index, int64_t value_scale, struct errbuf *err)
 {
 	int counts_fd = bpf_map__fd(on->skel->maps.oncpu_counts);
@@ -157,10 +166,6 @@ int oncpu_read(struct oncpu *on, struct readout *r, size_t value_index, int64_t 
 	uint64_t hash, next;
 	int e = 0;
 
-	e = count_caches_flush(on->skel->maps.oncpu_counts, on->skel->maps.oncpu_scratch,
-			       offsetof(struct oncpu_scratch_head, cache));
-	if (e)
-		return errbuf_set(err, e, "cannot read the on-CPU samples: per-CPU counts: %s", strerror(-e));
 	stack_cache_init(&cache, on->skel->obj);
 	void *prev = NULL;
 	while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
@@ -200,6 +205,8 @@ int oncpu_read(struct oncpu *on, struct readout *r, size_t value_index, int64_t 
 			break;
 	}
 	stack_cache_release(&cache);
+	if (e > 0)
+		return e; /* a raw readout's callback stopped it */
 	if (e && e != -ENOENT)
 		return errbuf_set(err, e, "cannot read the on-CPU samples: %s", strerror(-e));
 	return 0;

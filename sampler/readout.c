@@ -35,6 +35,12 @@ struct readout {
 	struct buf scratch;
 	uint64_t lost;
 	int sum_index;
+	/* raw readouts: no profile, records go to raw_cb */
+	sampler_raw_cb *raw_cb;
+	void *raw_arg;
+	uint64_t raw_stacks, wakers_dropped;
+	uint64_t kips[SAMPLER_MAX_DEPTH];
+	uint64_t uips[SAMPLER_MAX_DEPTH + 2]; /* + the repaired caller + the first bad address */
 };
 
 struct readout *readout_new(struct profile *p, struct symbolizer *sym, struct image_table *images,
@@ -54,6 +60,16 @@ struct readout *readout_new(struct profile *p, struct symbolizer *sym, struct im
 	return r;
 }
 
+struct readout *readout_new_raw(struct symbolizer *sym, struct image_table *images, sampler_raw_cb *cb, void *arg)
+{
+	struct readout *r = readout_new(NULL, sym, images, NULL, -1);
+	if (!r)
+		return NULL;
+	r->raw_cb = cb;
+	r->raw_arg = arg;
+	return r;
+}
+
 void readout_free(struct readout *r)
 {
 	if (!r)
@@ -70,6 +86,16 @@ void readout_free(struct readout *r)
 uint64_t readout_lost_stacks(const struct readout *r)
 {
 	return r->lost;
+}
+
+uint64_t readout_raw_stacks(const struct readout *r)
+{
+	return r->raw_stacks;
+}
+
+uint64_t readout_wakers_dropped(const struct readout *r)
+{
+	return r->wakers_dropped;
 }
 
 static int push(struct readout *r, uint32_t id)
@@ -229,7 +255,8 @@ static uint32_t user_keep(struct readout *r, int pid, const struct sampler_stack
 	*garbage = false;
 	for (uint32_t i = 1; i < st->nr; i++) {
 		struct sym_chain c;
-		if (symbolizer_resolve(r->sym, pid, st->ips[i], SYM_RETURN_ADDRESS, &c))
+		/* whether a mapping holds it is all that counts here: no DWARF needed */
+		if (symbolizer_resolve(r->sym, pid, st->ips[i], SYM_RETURN_ADDRESS | SYM_SYMBOL_ONLY, &c))
 			break;
 		if (c.reason == SYM_NO_MAPPING) {
 			*garbage = true;
@@ -348,8 +375,68 @@ static int push_waker_leaf_first(struct readout *r, const struct raw_part *w, bo
 	return e;
 }
 
+/*
+ * A raw readout's record: the addresses push_task_root_first() names, leaf
+ * first, in the same cuts (tracing frames off an off-CPU kernel stack, a
+ * frame-pointer walk ended at its first address in no mapping, which is
+ * kept: perf names it [unknown] as the folded output does), to the callback.
+ */
+static int raw_add(struct readout *r, const struct raw_sample *rs)
+{
+	const struct raw_part *t = &rs->task;
+	struct sampler_raw_stack st = {
+		.kind = rs->offcpu ? SAMPLER_RAW_OFFCPU : SAMPLER_RAW_ONCPU,
+		.tgid = t->tgid,
+		.tid = t->tid,
+		.sym_pid = image_table_sym_pid(r->images, t->tgid, t->gen),
+		.gen = t->gen,
+		.cpu = rs->cpu,
+		.has_cpu = rs->has_cpu,
+		.kernel_ips = r->kips,
+		.user_ips = r->uips,
+		.kernel_lost = (t->flags & SAMPLE_KSTACK_LOST) != 0,
+		.user_lost = (t->flags & SAMPLE_USTACK_LOST) != 0,
+		.user_cut = (t->flags & SAMPLE_USTACK_TRUNCATED) != 0,
+		.count = rs->count,
+		.value_ns = rs->offcpu && rs->value > 0 ? (uint64_t)rs->value : 0,
+	};
+	char comm[SAMPLER_COMM_LEN];
+	size_t n = t->comm ? strnlen(t->comm, SAMPLER_COMM_LEN - 1) : 0;
+	if (n)
+		memcpy(comm, t->comm, n);
+	comm[n] = 0;
+	st.comm = comm;
+	if (!st.kernel_lost && t->kstack) {
+		for (uint32_t i = rs->offcpu ? kernel_skip(r, t->kstack) : 0; i < t->kstack->nr; i++)
+			r->kips[st.nkernel++] = t->kstack->ips[i];
+	}
+	if (!st.user_lost && t->ustack && t->ustack->nr) {
+		bool garbage;
+		uint32_t keep = user_keep(r, st.sym_pid, t->ustack, &garbage);
+		for (uint32_t i = 0; i < keep; i++) {
+			r->uips[st.nuser++] = t->ustack->ips[i];
+			if (i == 0 && t->ufix)
+				r->uips[st.nuser++] = t->ufix;
+		}
+		if (garbage) {
+			r->uips[st.nuser++] = t->ustack->ips[keep];
+			st.user_cut = true;
+		}
+	}
+	/* counted as the profile readout counts them, the waker's parts too */
+	if (st.kernel_lost || st.user_lost ||
+	    (rs->has_waker && (rs->waker.flags & (SAMPLE_KSTACK_LOST | SAMPLE_USTACK_LOST))))
+		r->lost += rs->count;
+	if (rs->has_waker)
+		r->wakers_dropped++;
+	r->raw_stacks++;
+	return r->raw_cb(&st, r->raw_arg);
+}
+
 int readout_add(struct readout *r, const struct raw_sample *rs)
 {
+	if (r->raw_cb)
+		return raw_add(r, rs);
 	r->nframes = 0;
 	int e = push_comm(r, &rs->task, rs);
 	if (!e)

@@ -61,7 +61,8 @@ struct sampler {
 	bool attached, detached;
 	uint64_t attach_ns, detach_ns, first_sample_ns, next_liveness_ns;
 	uint64_t lost_stacks;
-	bool read_done;
+	bool drained;   /* sampler_drain() done: the rings read, the count caches flushed */
+	bool read_done; /* sampler_read() done */
 };
 
 uint32_t sampler_filter_flags(const struct sampler_opts *o)
@@ -614,6 +615,8 @@ static const char *const loss_reasons[STAT_COUNT] = {
 
 /* Lost in user space: an off-CPU interval's time came without its stack (cannot happen: the ring keeps order). */
 #define LOSS_UNMATCHED "off-CPU interval's stack record missing (--call-graph dwarf)"
+/* ... and user stacks not kept: the table of unique unwound stacks was full. */
+#define LOSS_DWARF_CAPPED "user stack not kept: too many unique unwound stacks (--call-graph dwarf)"
 
 
 void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
@@ -645,6 +648,10 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
 		out->losses[out->nlosses].reason = LOSS_UNMATCHED;
 		out->losses[out->nlosses++].count = ds.unmatched;
 	}
+	if (ds.capped && out->nlosses < SAMPLER_MAX_LOSSES) {
+		out->losses[out->nlosses].reason = LOSS_DWARF_CAPPED;
+		out->losses[out->nlosses++].count = ds.capped;
+	}
 	out->dwarf_records = ds.records;
 	out->dwarf_frames = ds.frames;
 	out->dwarf_fp_frames = ds.fp_frames;
@@ -675,15 +682,17 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
 
 /* ---- readout ------------------------------------------------------------------------------------ */
 
-int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read_opts *ro, struct errbuf *err)
+/*
+ * Once, before the first read: detach, take the process events and stack
+ * copies still in the rings, snapshot the survivors' maps a last time, and
+ * add the counts still in the per-CPU caches to the counts maps (twice would
+ * count them twice).
+ */
+static int sampler_drain(struct sampler *s, struct errbuf *err)
 {
 	int e = 0;
-	size_t on_index = 0, off_index = 0;
-	int64_t scale = 1;
-	int sum_index = -1;
-
-	if (s->read_done)
-		return errbuf_set(err, -EINVAL, "the recording was read already");
+	if (s->drained)
+		return 0;
 	sampler_detach(s);
 	if (s->rb)
 		ring_buffer__consume(s->rb);
@@ -693,6 +702,74 @@ int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read
 			return errbuf_set(err, e, "cannot unwind the stacks: %s", strerror(-e));
 	}
 	image_table_resnap_live(&s->images);
+	if (s->on)
+		e = oncpu_flush(s->on, err);
+	if (!e && s->off)
+		e = offcpu_flush(s->off, err);
+	if (!e)
+		s->drained = true;
+	return e;
+}
+
+/* Feed every stack to `r`: from the counts maps, then those unwound in user space. */
+static int read_all(struct sampler *s, struct readout *r, size_t on_index, size_t off_index, int64_t scale,
+		    struct errbuf *err)
+{
+	int e = 0;
+	if (s->on)
+		e = oncpu_read(s->on, r, on_index, scale, err);
+	if (!e && s->off)
+		e = offcpu_read(s->off, r, off_index, err);
+	if (!e && s->dw && s->on)
+		e = dwarf_read(s->dw, r, oncpu_object(s->on), DWARF_ONCPU, on_index, scale, s->o.per_cpu);
+	if (!e && s->dw && s->off)
+		e = dwarf_read(s->dw, r, offcpu_object(s->off), DWARF_OFFCPU_START, off_index, 1, false);
+	if (e < 0 && !errbuf_failed(err))
+		errbuf_set(err, e, "cannot read the unwound stacks: %s", strerror(-e));
+	return e;
+}
+
+int sampler_read_raw(struct sampler *s, sampler_raw_cb *cb, void *arg, struct sampler_raw_summary *sum,
+		     struct errbuf *err)
+{
+	if (sum)
+		memset(sum, 0, sizeof(*sum));
+	int e = sampler_drain(s, err);
+	if (e)
+		return e;
+	struct readout *r = readout_new_raw(s->o.sym, &s->images, cb, arg);
+	if (!r)
+		return errbuf_set(err, -ENOMEM, "out of memory");
+	e = read_all(s, r, 0, 0, 1, err);
+	if (!e && !s->read_done)
+		s->lost_stacks = readout_lost_stacks(r); /* for the summary when no profile is read */
+	if (sum) {
+		uint64_t on[STAT_COUNT] = { 0 }, off[STAT_COUNT] = { 0 };
+		if (s->on)
+			bpfobj_add_stats(oncpu_object(s->on), on);
+		if (s->off)
+			bpfobj_add_stats(offcpu_object(s->off), off);
+		sum->stacks = readout_raw_stacks(r);
+		sum->oncpu_dropped = on[LOSS_COUNTS_MAP_FULL];
+		sum->offcpu_dropped = off[LOSS_COUNTS_MAP_FULL] + off[LOSS_START_MAP_FULL];
+		sum->waker_stacks = readout_wakers_dropped(r);
+	}
+	readout_free(r);
+	return e;
+}
+
+int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read_opts *ro, struct errbuf *err)
+{
+	int e = 0;
+	size_t on_index = 0, off_index = 0;
+	int64_t scale = 1;
+	int sum_index = -1;
+
+	if (s->read_done)
+		return errbuf_set(err, -EINVAL, "the recording was read already");
+	e = sampler_drain(s, err);
+	if (e)
+		return e;
 
 	uint64_t unit = ro && ro->value_unit_ns > 1 ? ro->value_unit_ns : 1;
 	const char *unit_name = unit == 1 ? "nanoseconds" : unit == 1000 ? "microseconds"
@@ -724,16 +801,7 @@ int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read
 	struct readout *r = readout_new(p, s->o.sym, &s->images, ro, sum_index);
 	if (!r)
 		return errbuf_set(err, -ENOMEM, "out of memory");
-	if (s->on)
-		e = oncpu_read(s->on, r, on_index, scale, err);
-	if (!e && s->off)
-		e = offcpu_read(s->off, r, off_index, err);
-	if (!e && s->dw && s->on)
-		e = dwarf_read(s->dw, r, oncpu_object(s->on), DWARF_ONCPU, on_index, scale, s->o.per_cpu);
-	if (!e && s->dw && s->off)
-		e = dwarf_read(s->dw, r, offcpu_object(s->off), DWARF_OFFCPU_START, off_index, 1, false);
-	if (e && !errbuf_failed(err))
-		errbuf_set(err, e, "cannot read the unwound stacks: %s", strerror(-e));
+	e = read_all(s, r, on_index, off_index, scale, err);
 	s->lost_stacks = readout_lost_stacks(r);
 	readout_free(r);
 	s->read_done = true;
@@ -748,6 +816,8 @@ int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read
 	struct dwarf_stats ds;
 	dwarf_get_stats(s->dw, &ds);
 	if (ds.unmatched && profile_add_loss(p, LOSS_UNMATCHED, ds.unmatched))
+		return errbuf_set(err, -ENOMEM, "out of memory");
+	if (ds.capped && profile_add_loss(p, LOSS_DWARF_CAPPED, ds.capped))
 		return errbuf_set(err, -ENOMEM, "out of memory");
 	if (s->o.sym && symbolizer_report_unknown(s->o.sym, p))
 		return errbuf_set(err, -ENOMEM, "out of memory");

@@ -116,6 +116,70 @@ struct sampler_read_opts {
  */
 int sampler_read(struct sampler *s, struct profile *p, const struct sampler_read_opts *ro, struct errbuf *err);
 
+/*
+ * Raw stacks, for writing perf.data: what sampler_read() names, as addresses,
+ * one aggregated stack at a time.
+ */
+enum sampler_raw_kind {
+	SAMPLER_RAW_ONCPU = 0,   /* on-CPU samples (cpu-clock) */
+	SAMPLER_RAW_OFFCPU,      /* off-CPU intervals, weighted by blocked time */
+};
+
+struct sampler_raw_stack {
+	enum sampler_raw_kind kind;
+	uint32_t tgid;           /* process; 0 for the idle task */
+	uint32_t tid;            /* thread with opts.per_thread, else 0 */
+	int sym_pid;             /* the symbolizer's address space of this image: tgid, or the alias of an
+	                            older image (before an exec); walk it with symbolizer_proc_maps() */
+	uint64_t gen;            /* the image's generation: CLOCK_MONOTONIC ns of its first sample; 0 when
+	                            the stack has no user part (kernel threads, idle, -K) */
+	const char *comm;        /* the thread's name, NUL-terminated, at most 15 bytes */
+	uint32_t cpu;            /* with has_cpu (opts.per_cpu, on-CPU) */
+	bool has_cpu;
+	/*
+	 * Leaf first. Kernel: the interrupted (on-CPU) or switching (off-CPU)
+	 * address, then return addresses; off-CPU without the tracing frames
+	 * (BPF program, tracepoint) at the leaf. User: the addresses the folded
+	 * output names, with the caller repaired past a frame-pointer-less
+	 * library leaf inserted and, with --call-graph dwarf, the unwound frames.
+	 */
+	const uint64_t *kernel_ips;
+	size_t nkernel;
+	const uint64_t *user_ips;
+	size_t nuser;
+	bool kernel_lost;        /* a part lost in the kernel (the folded output shows [lost stack]) */
+	bool user_lost;
+	/*
+	 * The folded output starts this stack at [unknown]: a frame-pointer walk
+	 * ran into data (its first address in no mapping ends user_ips: perf
+	 * names it [unknown] too), or a DWARF unwind stopped early (user_ips
+	 * holds the frames found).
+	 */
+	bool user_cut;
+	uint64_t count;          /* on-CPU samples, or off-CPU intervals, aggregated here */
+	uint64_t value_ns;       /* off-CPU: time blocked; 0 on-CPU */
+};
+
+/* Called per raw stack; everything it points to is borrowed for the call. Non-zero stops the read. */
+typedef int sampler_raw_cb(const struct sampler_raw_stack *st, void *arg);
+
+struct sampler_raw_summary {
+	uint64_t stacks;          /* raw stacks delivered */
+	uint64_t oncpu_dropped;   /* on-CPU samples dropped whole in the kernel (not delivered) */
+	uint64_t offcpu_dropped;  /* off-CPU intervals dropped whole in the kernel */
+	uint64_t waker_stacks;    /* --wakeup: stacks delivered without their waker's part */
+};
+
+/*
+ * Detach if still attached, then call `cb` for every recorded stack, as raw
+ * addresses (sampler_read() names the same ones). It can be
+ * called before or after sampler_read(), and more than once. Fills `sum`
+ * (may be NULL). Returns 0, the non-zero return of `cb`, or a negative errno
+ * with `err` filled.
+ */
+int sampler_read_raw(struct sampler *s, sampler_raw_cb *cb, void *arg, struct sampler_raw_summary *sum,
+		     struct errbuf *err);
+
 #define SAMPLER_MAX_LOSSES 16
 
 /* What a recording did. */

@@ -218,6 +218,32 @@ int symbolizer_proc_fork(struct symbolizer *s, int child, int parent)
 	return 0;
 }
 
+int symbolizer_proc_maps(struct symbolizer *s, int pid, int (*cb)(const struct sym_mmap *m, void *arg), void *arg)
+{
+	struct sym_proc *p = proc_get(s, pid, false);
+	if (!p || p->failed || !p->nmaps)
+		return -ESRCH;
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct sym_map *sm = &p->maps[i];
+		struct sym_mmap m = {
+			.start = sm->start,
+			.len = sm->end - sm->start,
+			.pgoff = sm->pgoff,
+			.filename = sm->name ? sm->name : "",
+			.build_id = sm->build_id_len ? sm->build_id : NULL,
+			.build_id_len = sm->build_id_len,
+			.exec = sm->exec,
+			.maj = major(sm->dev),
+			.min = minor(sm->dev),
+			.ino = (uint64_t)sm->ino,
+		};
+		int rc = cb(&m, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 void symbolizer_proc_exit(struct symbolizer *s, int pid)
 {
 	(void)s;

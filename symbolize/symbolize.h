@@ -107,6 +107,8 @@ struct sym_mmap {
 	const uint8_t *build_id; /* optional (MMAP2 with build-id); NULL if none */
 	size_t build_id_len;
 	bool exec;               /* PROT_EXEC (perf: true unless the record says otherwise) */
+	uint32_t maj, min;       /* device and inode of the file, as /proc/PID/maps showed them (0: unknown); */
+	uint64_t ino;            /* set by symbolizer_proc_maps(), unused by symbolizer_proc_mmap() */
 };
 
 /*
@@ -119,6 +121,17 @@ int symbolizer_proc_mmap(struct symbolizer *s, int pid, const struct sym_mmap *m
 void symbolizer_proc_exec(struct symbolizer *s, int pid);
 /* Replay: FORK of a new process `child` (child != parent): it starts with a copy of the parent's maps. 0 or -ENOMEM. */
 int symbolizer_proc_fork(struct symbolizer *s, int child, int parent);
+/*
+ * The executable mappings stored for `pid` (a snapshot's, a replay's, or an
+ * alias made with symbolizer_proc_fork(), e.g. an older image of a process),
+ * in address order: `cb` gets each with its path as the process saw it ("" for
+ * anonymous memory), the build-id read when the snapshot opened the file
+ * (NULL when none), and device and inode. Everything `m` points to is
+ * borrowed for the call. A non-zero return of `cb` stops the walk and is
+ * returned. Returns 0, or -ESRCH when `pid` has no stored maps.
+ */
+int symbolizer_proc_maps(struct symbolizer *s, int pid, int (*cb)(const struct sym_mmap *m, void *arg), void *arg);
+
 /*
  * EXIT: nothing changes for lookups (samples may still arrive or be resolved
  * later); the maps stay until the pid is reused (fork/exec/snapshot).

@@ -16,6 +16,7 @@
 
 #include "fold/fold.h"
 #include "fold/profile.h"
+#include "lib/buf.h"
 #include "lib/err.h"
 #include "sampler/internal.h"
 #include "symbolize/symbolize.h"
@@ -294,6 +295,95 @@ static void test_dwarf_bad_records_are_skipped(void **state)
 	assert_int_equal(f->lines.count, 2);
 }
 
+/* A table of unique unwound stacks holding one: a second stack keeps its sample, not its frames. */
+static void test_dwarf_stack_table_cap(void **state)
+{
+	struct fixture *f = *state;
+	dwarf_free(f->d);
+	struct dwarf_opts o = { .sym = f->sym, .images = &f->images, .max_stacks = 1 };
+	assert_int_equal(dwarf_new(&f->d, -1, &o, NULL), 0);
+	assert_true(dw_outer_fn(&f->rec, 5) != 0);
+	head(&f->rec, DWARF_ONCPU, 1, 0, 0);
+	add(f, &f->rec);
+	add(f, &f->rec); /* the same stack: counted, no new entry */
+	struct record *other = calloc(1, sizeof(*other));
+	assert_non_null(other);
+	assert_true(dw_mid_fn(other, 6) != 0); /* another chain: no dw_outer_fn */
+	head(other, DWARF_ONCPU, 1, 0, 0);
+	add(f, other);
+	add(f, other);
+	struct dwarf_stats st;
+	dwarf_get_stats(f->d, &st);
+	assert_int_equal(st.capped, 2);
+	assert_int_equal(st.stacks, 2); /* the kept one, and one [lost stack] entry for both of the other */
+	read_lines(f, DWARF_ONCPU);
+	int64_t named = 0, lost = 0;
+	for (size_t i = 0; i < f->lines.count; i++) {
+		const char *line = f->lines.lines[i].stack;
+		if (ends_with(line, ";dw_outer_fn;dw_mid_fn;dw_leaf_fn;capture_record"))
+			named += f->lines.lines[i].value;
+		else if (strcmp(line, "me;[lost stack]") == 0)
+			lost += f->lines.lines[i].value;
+		else
+			fail_msg("unexpected stack: %s", line);
+	}
+	assert_int_equal(named, 2);
+	assert_int_equal(lost, 2);
+	free(other);
+}
+
+struct raw_seen {
+	struct symbolizer *sym;
+	struct buf names; /* user frames, root first, ';'-joined */
+	size_t n;
+	struct sampler_raw_stack st; /* its pointers are borrowed for the call only: */
+	char comm[16];
+};
+
+static int raw_names(const struct sampler_raw_stack *st, void *arg)
+{
+	struct raw_seen *w = arg;
+	w->n++;
+	w->st = *st;
+	snprintf(w->comm, sizeof(w->comm), "%s", st->comm);
+	for (size_t i = st->nuser; i-- > 0;) {
+		struct sym_chain c;
+		assert_int_equal(symbolizer_resolve(w->sym, st->sym_pid, st->user_ips[i],
+						    (i ? SYM_RETURN_ADDRESS : 0) | SYM_NO_INLINES, &c), 0);
+		buf_addf(&w->names, ";%s", c.frames[c.nframes - 1].name);
+	}
+	return 0;
+}
+
+/* The raw readout hands out the unwound addresses: named, they are the folded stack's frames. */
+static void test_dwarf_raw_stacks_are_the_unwound_frames(void **state)
+{
+	struct fixture *f = *state;
+	assert_true(dw_outer_fn(&f->rec, 7) != 0);
+	head(&f->rec, DWARF_ONCPU, 1, 0, 0);
+	add(f, &f->rec);
+	add(f, &f->rec);
+	add(f, &f->rec);
+	read_lines(f, DWARF_ONCPU);
+	assert_int_equal(f->lines.count, 1);
+	struct raw_seen w = { .sym = f->sym, .names = BUF_INIT };
+	struct readout *r = readout_new_raw(f->sym, &f->images, raw_names, &w);
+	assert_non_null(r);
+	assert_int_equal(dwarf_read(f->d, r, NULL, DWARF_ONCPU, 0, 1, false), 0);
+	readout_free(r);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.st.kind, SAMPLER_RAW_ONCPU);
+	assert_int_equal(w.st.count, 3);
+	assert_int_equal(w.st.tgid, (uint32_t)getpid());
+	assert_int_equal(w.st.sym_pid, getpid());
+	assert_string_equal(w.comm, "me");
+	assert_true(w.st.nuser >= 5);
+	/* "me" and the frames after it, as the profile readout named them */
+	const char *line = f->lines.lines[0].stack;
+	assert_string_equal(line + 2, w.names.data);
+	buf_release(&w.names);
+}
+
 /*
  * ld.so's _start has no CFI, and the kernel starts a process with rbp 0:
  * the psABI's mark of the outermost frame, where the unwind ends without an
@@ -333,6 +423,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dwarf_short_copy_ends_in_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dwarf_offcpu_start_and_end_pair_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dwarf_bad_records_are_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dwarf_stack_table_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dwarf_raw_stacks_are_the_unwound_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwind_zero_frame_pointer_without_cfi_is_the_bottom, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -251,6 +251,148 @@ static void test_readout_time_units_and_wall_sum(void **state)
 	assert_int_equal(st.values[2], 10103); /* the wall sum */
 }
 
+/* ---- raw readouts: the same records as addresses, for perf.data ---- */
+
+struct raw_seen {
+	size_t n;
+	struct sampler_raw_stack st; /* pointers borrowed for the call: copied below */
+	uint64_t kips[8], uips[8];
+	char comm[16];
+	int stop;
+};
+
+static int raw_keep(const struct sampler_raw_stack *st, void *arg)
+{
+	struct raw_seen *w = arg;
+	w->n++;
+	w->st = *st;
+	assert_true(st->nkernel <= 8 && st->nuser <= 8);
+	memcpy(w->kips, st->kernel_ips, st->nkernel * sizeof(uint64_t));
+	memcpy(w->uips, st->user_ips, st->nuser * sizeof(uint64_t));
+	snprintf(w->comm, sizeof(w->comm), "%s", st->comm);
+	return w->stop;
+}
+
+static struct raw_seen raw_of(struct fixture *f, const struct raw_sample *rs, int want_rc)
+{
+	struct raw_seen w;
+	memset(&w, 0, sizeof(w));
+	struct readout *r = readout_new_raw(f->sym, &f->images, raw_keep, &w);
+	assert_non_null(r);
+	assert_int_equal(readout_add(r, rs), want_rc);
+	assert_int_equal(readout_raw_stacks(r), 1);
+	readout_free(r);
+	assert_int_equal(w.n, 1);
+	return w;
+}
+
+static void test_readout_raw_addresses_in_the_folded_cuts(void **state)
+{
+	struct fixture *f = *state;
+	/* the repaired caller goes right above the leaf, where the folded stack has it */
+	uint64_t ips[] = { IN(leaf_fn), IN(root_fn) };
+	struct sampler_stack ust = mkstack(2, ips);
+	struct raw_sample rs = { .value = 4, .count = 4 };
+	part(&rs.task, "p", &ust);
+	rs.task.ufix = IN(mid_fn);
+	struct raw_seen w = raw_of(f, &rs, 0);
+	assert_int_equal(w.st.kind, SAMPLER_RAW_ONCPU);
+	assert_int_equal(w.st.nuser, 3);
+	assert_true(w.uips[0] == IN(leaf_fn) && w.uips[1] == IN(mid_fn) && w.uips[2] == IN(root_fn));
+	assert_int_equal(w.st.nkernel, 0);
+	assert_int_equal(w.st.count, 4);
+	assert_int_equal(w.st.value_ns, 0);
+	assert_int_equal(w.st.tgid, (uint32_t)getpid());
+	assert_int_equal(w.st.sym_pid, getpid());
+	assert_int_equal(w.st.gen, 1);
+	assert_string_equal(w.comm, "p");
+	assert_false(w.st.user_cut || w.st.user_lost || w.st.kernel_lost);
+
+	/* a walk into data: cut where the folded stack has [unknown], its first bad address kept */
+	uint64_t bad[] = { IN(leaf_fn), IN(mid_fn), 0x10, IN(root_fn), 0x20 };
+	struct sampler_stack bst = mkstack(5, bad);
+	part(&rs.task, "p", &bst);
+	w = raw_of(f, &rs, 0);
+	assert_int_equal(w.st.nuser, 3);
+	assert_true(w.uips[0] == IN(leaf_fn) && w.uips[1] == IN(mid_fn) && w.uips[2] == 0x10);
+	assert_true(w.st.user_cut);
+
+	/* a DWARF unwind stopped early: every frame found, marked cut */
+	part(&rs.task, "p", &ust);
+	rs.task.flags = SAMPLE_USTACK_TRUNCATED;
+	w = raw_of(f, &rs, 0);
+	assert_int_equal(w.st.nuser, 2);
+	assert_true(w.st.user_cut);
+}
+
+static void test_readout_raw_lost_parts_and_wakers(void **state)
+{
+	struct fixture *f = *state;
+	/* lost parts: no addresses, flagged, counted as the profile readout counts them */
+	struct raw_sample rs = { .value = 7, .count = 7 };
+	part(&rs.task, "p", NULL);
+	rs.task.flags = SAMPLE_USTACK_LOST | SAMPLE_KSTACK_LOST;
+	struct raw_seen w;
+	memset(&w, 0, sizeof(w));
+	struct readout *r = readout_new_raw(f->sym, &f->images, raw_keep, &w);
+	assert_int_equal(readout_add(r, &rs), 0);
+	assert_int_equal(readout_lost_stacks(r), 7);
+	readout_free(r);
+	assert_true(w.st.user_lost && w.st.kernel_lost);
+	assert_int_equal(w.st.nuser + w.st.nkernel, 0);
+
+	/* off-CPU with a waker: the blocked stack and its time, the waker's part left out and counted */
+	uint64_t blocked[] = { IN(leaf_fn), IN(root_fn) };
+	uint64_t waker[] = { IN(mid_fn) };
+	struct sampler_stack bst = mkstack(2, blocked), wst = mkstack(1, waker);
+	struct raw_sample off = { .value = 123456, .count = 3, .value_ns = true, .offcpu = true, .has_waker = true };
+	part(&off.task, "reader", &bst);
+	part(&off.waker, "writer", &wst);
+	off.task.tid = 77;
+	memset(&w, 0, sizeof(w));
+	r = readout_new_raw(f->sym, &f->images, raw_keep, &w);
+	assert_int_equal(readout_add(r, &off), 0);
+	assert_int_equal(readout_wakers_dropped(r), 1);
+	readout_free(r);
+	assert_int_equal(w.st.kind, SAMPLER_RAW_OFFCPU);
+	assert_int_equal(w.st.value_ns, 123456);
+	assert_int_equal(w.st.count, 3);
+	assert_int_equal(w.st.tid, 77);
+	assert_string_equal(w.comm, "reader");
+	assert_true(w.st.nuser == 2 && w.uips[0] == IN(leaf_fn) && w.uips[1] == IN(root_fn));
+
+	/* a comm of 16 bytes without a NUL (the kernel's buffer) comes out terminated */
+	part(&rs.task, "0123456789abcdefXYZ", NULL);
+	rs.task.flags = 0;
+	w = raw_of(f, &rs, 0);
+	assert_string_equal(w.comm, "0123456789abcde");
+
+	/* the callback's non-zero return stops the read and comes back */
+	memset(&w, 0, sizeof(w));
+	w.stop = 9;
+	r = readout_new_raw(f->sym, &f->images, raw_keep, &w);
+	assert_int_equal(readout_add(r, &rs), 9);
+	readout_free(r);
+}
+
+static void test_readout_raw_older_image_has_its_alias(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t me = (uint32_t)getpid();
+	assert_int_equal(image_table_new_image(&f->images, me, 2, 0), 0);
+	uint64_t ips[] = { IN(leaf_fn) };
+	struct sampler_stack ust = mkstack(1, ips);
+	struct raw_sample rs = { .value = 1, .count = 1 };
+	part(&rs.task, "old", &ust); /* generation 1: before the "exec" */
+	struct raw_seen w = raw_of(f, &rs, 0);
+	assert_int_equal(w.st.sym_pid, image_table_sym_pid(&f->images, me, 1));
+	assert_true(w.st.sym_pid >= (1 << 24));
+	assert_int_equal(w.st.gen, 1);
+	rs.task.gen = 2;
+	w = raw_of(f, &rs, 0);
+	assert_int_equal(w.st.sym_pid, (int)me);
+}
+
 static void test_images_alias_the_older_generation(void **state)
 {
 	struct fixture *f = *state;
@@ -316,6 +458,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readout_pid_and_tid_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readout_waker_after_separator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readout_time_units_and_wall_sum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readout_raw_addresses_in_the_folded_cuts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readout_raw_lost_parts_and_wakers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readout_raw_older_image_has_its_alias, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_images_alias_the_older_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_images_resnapshot_keeps_maps_of_a_dying_process, setup, teardown),
 	};

@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -205,6 +207,116 @@ static void test_symbolize_exited_child(void **state)
 	assert_int_equal(c.reason, SYM_NO_PROCESS);
 	assert_int_equal(symbolizer_resolve(s, 424242, 0x401000, 0, &c), 0);
 	assert_int_equal(c.reason, SYM_NO_PROCESS);
+	symbolizer_free(s);
+}
+
+/* ---- symbolizer_proc_maps(): the stored maps, as perf.data's MMAP2 records need them ---- */
+
+struct maps_seen {
+	struct buf text;   /* "start-end pgoff maj:min ino path" per map */
+	uint8_t build_id[20];
+	size_t build_id_len; /* of the map holding keep_marker */
+	size_t n, stop_at;
+};
+
+static int collect_map(const struct sym_mmap *m, void *arg)
+{
+	struct maps_seen *w = arg;
+	uint64_t marker = (uint64_t)(uintptr_t)keep_marker;
+	assert_true(m->exec);
+	buf_addf(&w->text, "%llx-%llx %08llx %02x:%02x %llu %s\n", (unsigned long long)m->start,
+		 (unsigned long long)(m->start + m->len), (unsigned long long)m->pgoff, m->maj, m->min,
+		 (unsigned long long)m->ino, m->filename);
+	if (marker >= m->start && marker < m->start + m->len && m->build_id) {
+		assert_true(m->build_id_len <= sizeof(w->build_id));
+		memcpy(w->build_id, m->build_id, m->build_id_len);
+		w->build_id_len = m->build_id_len;
+	}
+	return ++w->n == w->stop_at ? 42 : 0;
+}
+
+/* This program's GNU build-id, from its own note as the loader mapped it. */
+static int own_build_id(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct maps_seen *w = arg;
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+		while (p + 12 <= end) {
+			uint32_t namesz, descsz, type;
+			memcpy(&namesz, p, 4);
+			memcpy(&descsz, p + 4, 4);
+			memcpy(&type, p + 8, 4);
+			const uint8_t *desc = p + 12 + ((namesz + 3) & ~3u);
+			if (type == NT_GNU_BUILD_ID && namesz == 4 && !memcmp(p + 12, "GNU", 4) && descsz <= 20) {
+				memcpy(w->build_id, desc, descsz);
+				w->build_id_len = descsz;
+				return 1;
+			}
+			p = desc + ((descsz + 3) & ~3u);
+		}
+	}
+	return 1; /* the first object is the program itself */
+}
+
+static void test_symbolize_proc_maps(void **state)
+{
+	struct symbolizer *s = symbolizer_new(NULL);
+	assert_non_null(s);
+	assert_int_equal(symbolizer_proc_snapshot(s, getpid(), NULL), 0);
+	/* what /proc/self/maps says now: every executable line (the snapshot keeps those only) */
+	struct buf want = BUF_INIT, text = BUF_INIT;
+	assert_int_equal(file_read_all("/proc/self/maps", &text, NULL), 0);
+	for (char *line = strtok(text.data, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned long long lo, hi, off, ino;
+		unsigned maj, min;
+		char perms[8];
+		int pos = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &lo, &hi, perms, &off, &maj, &min, &ino, &pos) < 7 ||
+		    perms[2] != 'x')
+			continue;
+		buf_addf(&want, "%llx-%llx %08llx %02x:%02x %llu %s\n", lo, hi, off, maj, min, ino, pos ? line + pos : "");
+	}
+	buf_release(&text);
+	struct maps_seen got = { .text = BUF_INIT };
+	assert_int_equal(symbolizer_proc_maps(s, getpid(), collect_map, &got), 0);
+	assert_true(got.n >= 2); /* this program and libc at least */
+	assert_string_equal(got.text.data, want.data);
+	/* the map of our own code carries the build-id of this program */
+	struct maps_seen own = { .text = BUF_INIT };
+	dl_iterate_phdr(own_build_id, &own);
+	assert_true(own.build_id_len > 0);
+	assert_int_equal(got.build_id_len, own.build_id_len);
+	assert_memory_equal(got.build_id, own.build_id, own.build_id_len);
+	/* an alias (an older image of a process) walks the same maps */
+	struct maps_seen alias = { .text = BUF_INIT };
+	assert_int_equal(symbolizer_proc_fork(s, 1 << 24, getpid()), 0);
+	assert_int_equal(symbolizer_proc_maps(s, 1 << 24, collect_map, &alias), 0);
+	assert_string_equal(alias.text.data, want.data);
+	/* a non-zero return stops the walk and comes back */
+	struct maps_seen stop = { .text = BUF_INIT, .stop_at = 1 };
+	assert_int_equal(symbolizer_proc_maps(s, getpid(), collect_map, &stop), 42);
+	assert_int_equal(stop.n, 1);
+	/* replayed maps: exec ones only, no device known; an unknown pid has none */
+	struct sym_mmap a = { .start = 0x7000, .len = 0x1000, .pgoff = 0x2000, .filename = "/x/a.so", .exec = true };
+	struct sym_mmap d = { .start = 0x9000, .len = 0x1000, .filename = "/x/data", .exec = false };
+	assert_int_equal(symbolizer_proc_mmap(s, 555, &a), 0);
+	assert_int_equal(symbolizer_proc_mmap(s, 555, &d), 0);
+	struct maps_seen replay = { .text = BUF_INIT };
+	assert_int_equal(symbolizer_proc_maps(s, 555, collect_map, &replay), 0);
+	assert_string_equal(replay.text.data, "7000-8000 00002000 00:00 0 /x/a.so\n");
+	assert_int_equal(symbolizer_proc_maps(s, 556, collect_map, &replay), -ESRCH);
+	symbolizer_proc_exec(s, 555);
+	assert_int_equal(symbolizer_proc_maps(s, 555, collect_map, &replay), -ESRCH);
+	buf_release(&want);
+	buf_release(&got.text);
+	buf_release(&own.text);
+	buf_release(&alias.text);
+	buf_release(&stop.text);
+	buf_release(&replay.text);
 	symbolizer_free(s);
 }
 
@@ -759,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_symbolize_jit_map),
 		cmocka_unit_test(test_symbolize_exited_child),
 		cmocka_unit_test(test_symbolize_replay_maps),
+		cmocka_unit_test(test_symbolize_proc_maps),
 		cmocka_unit_test(test_symbolize_inlines_into_profile),
 		cmocka_unit_test(test_symbolize_debug_dir_build_id),
 		cmocka_unit_test(test_symbolize_perf_buildid_cache),
