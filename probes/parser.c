@@ -356,6 +356,10 @@ static struct node *parse_unary(struct parser *p)
 			n->a = parse_postfix(p);
 			if (!n->a)
 				n = NULL;
+			else if (n->a->kind != N_VAR && n->a->kind != N_MAP)
+				/* --@n++ or ++@m[k]++: the operand is itself an expression, not a map or variable */
+				n = fail_at(p, t.span, "the %s operator must be applied to a map or a variable",
+					    t.kind == T_INC ? "++" : "--");
 		}
 		break;
 	default:

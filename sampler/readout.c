@@ -301,6 +301,20 @@ static int push_comm(struct readout *r, const struct raw_part *t, const struct r
 	return push_named(r, r->scratch.data, r->scratch.len, FRAME_SYNTHETIC);
 }
 
+/*
+ * The executable's caller BPF found above a library leaf (exe_caller()), or 0
+ * when the walk has it already: a library built with frame pointers gives a
+ * whole chain, and the found return address is then one of its frames further
+ * up, not a skipped one.
+ */
+static uint64_t skipped_caller(const struct sampler_stack *u, uint32_t keep, uint64_t fix)
+{
+	for (uint32_t i = 1; fix && i < keep && i < u->nr; i++)
+		if (u->ips[i] == fix)
+			return 0;
+	return fix;
+}
+
 /* User frames then kernel frames of `t`, root first. */
 static int push_task_root_first(struct readout *r, const struct raw_part *t, bool offcpu)
 {
@@ -314,9 +328,10 @@ static int push_task_root_first(struct readout *r, const struct raw_part *t, boo
 		/* a stack cut short (a bad frame, or a DWARF unwind that stopped early) starts at [unknown] */
 		if (garbage || (t->flags & SAMPLE_USTACK_TRUNCATED))
 			e = push_named(r, UNKNOWN_FRAMES, strlen(UNKNOWN_FRAMES), FRAME_SYNTHETIC);
+		uint64_t fix = skipped_caller(t->ustack, keep, t->ufix);
 		for (uint32_t i = keep; !e && i-- > 0;) {
-			if (i == 0 && t->ufix)
-				e = push_addr(r, pid, t->ufix, SYM_RETURN_ADDRESS, false);
+			if (i == 0 && fix)
+				e = push_addr(r, pid, fix, SYM_RETURN_ADDRESS, false);
 			if (!e)
 				e = push_addr(r, pid, t->ustack->ips[i], i ? SYM_RETURN_ADDRESS : 0, false);
 		}
@@ -364,10 +379,11 @@ static int push_waker_leaf_first(struct readout *r, const struct raw_part *w, bo
 	} else if (w->ustack) {
 		bool garbage;
 		uint32_t keep = user_keep(r, pid, w->ustack, &garbage);
+		uint64_t fix = skipped_caller(w->ustack, keep, w->ufix);
 		for (uint32_t i = 0; !e && i < keep; i++) {
 			e = push_addr(r, pid, w->ustack->ips[i], i ? SYM_RETURN_ADDRESS : 0, true);
-			if (!e && i == 0 && w->ufix)
-				e = push_addr(r, pid, w->ufix, SYM_RETURN_ADDRESS, true);
+			if (!e && i == 0 && fix)
+				e = push_addr(r, pid, fix, SYM_RETURN_ADDRESS, true);
 		}
 		if (!e && (garbage || (w->flags & SAMPLE_USTACK_TRUNCATED)))
 			e = push_named(r, UNKNOWN_FRAMES, strlen(UNKNOWN_FRAMES), FRAME_SYNTHETIC);
@@ -413,10 +429,11 @@ static int raw_add(struct readout *r, const struct raw_sample *rs)
 	if (!st.user_lost && t->ustack && t->ustack->nr) {
 		bool garbage;
 		uint32_t keep = user_keep(r, st.sym_pid, t->ustack, &garbage);
+		uint64_t fix = skipped_caller(t->ustack, keep, t->ufix);
 		for (uint32_t i = 0; i < keep; i++) {
 			r->uips[st.nuser++] = t->ustack->ips[i];
-			if (i == 0 && t->ufix)
-				r->uips[st.nuser++] = t->ufix;
+			if (i == 0 && fix)
+				r->uips[st.nuser++] = fix;
 		}
 		if (garbage) {
 			r->uips[st.nuser++] = t->ustack->ips[keep];

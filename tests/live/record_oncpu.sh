@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Live: on-CPU sampling names hot functions with their exact callers (clang and gcc frame-pointer
 # builds), leaves of a build without frame pointers, kernel frames under the right user frame,
-# the caller of a libc leaf (no frame pointers) repaired, and every kind of target: a command,
-# -p of a running process, -t, a child exiting halfway.
+# the caller of a libc leaf (no frame pointers) repaired but not a library's own with frame pointers,
+# and every kind of target: a command, -p of a running process, -t, a child exiting halfway.
 . "$(dirname "$0")/../testlib.sh"
 . "$TOP/tests/workloads/record_helpers.bash"
 require_bpf
@@ -67,6 +67,21 @@ if SCORCH_NO_CALLER_FIX=1 record -F 499 -o "$out" -- "$T_WORK/hot_clang" libc 0.
 	skipped=$(fsum "$out" "(^|;)run_libc;[^;]*getppid")
 	check_ratio "control: without the repair the frame-pointer walk skips libc_loop" "$skipped" \
 		"$(fsum "$out" ";[^;]*getppid")" 0.90
+fi
+
+# 3c. A library of our own with frame pointers: its walk is whole, and the repair above must not add
+# a caller the walk has already (it did: main;call_library;lib_middle;call_library;lib_leaf).
+mkdir -p "$T_WORK/fplib"
+gcc -O2 -g -fno-omit-frame-pointer -shared -fPIC -o "$T_WORK/fplib/libfplib.so" "$WL_SRC/fp_lib.c" &&
+	gcc -O2 -g -fno-omit-frame-pointer -o "$T_WORK/fplib/fplib_main" "$WL_SRC/fp_lib_main.c" \
+		-L"$T_WORK/fplib" -lfplib -Wl,-rpath,"$T_WORK/fplib" || fail "cannot build the frame-pointer library workload"
+out=$T_WORK/fplib.folded
+if record -F 499 -o "$out" -- "$T_WORK/fplib/fplib_main" 1.5 >/dev/null; then
+	total=$(fsum "$out" ";lib_leaf( |;|$)")
+	right=$(fsum "$out" "(^|;)main;call_library;lib_middle;lib_leaf(;|$)")
+	check_ratio "frame-pointer library: lib_leaf under exactly main;call_library;lib_middle" "$right" "$total" 0.95
+else
+	fail "fplib: record failed"
 fi
 
 # 4. -p of a process already running, for a fixed -d.

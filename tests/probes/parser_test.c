@@ -277,7 +277,8 @@ static void test_parser_rejects_bad_shapes(void **state)
 	static const char *const bad[] = {
 		"", "{ }", "BEGIN { ", "BEGIN { @x = ; }", "BEGIN { 1 = 2; }", "BEGIN { @x[] = 1; }",
 		"BEGIN /pid { }", "BEGIN { if pid { } }", "BEGIN { $t.0 = 1; }", "BEGIN {} }", "BEGIN { ++1; }",
-		"BEGIN { @x = (1, ; }", "BEGIN { @x = a->; }", ",BEGIN {}",
+		"BEGIN { @x = (1, ; }", "BEGIN { @x = a->; }", ",BEGIN {}", "BEGIN { --@n++; }",
+		"BEGIN { ++$x--; }", "BEGIN { @y = ++@m[1]++; }",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct parsed p;
