@@ -24,6 +24,9 @@
 #include "symbolize/symbolize.h"
 
 #define DEFAULT_OUTPUT "scorch.svg"
+/* --max-overhead: "a few percent of one CPU" (off-CPU system-wide on a busy machine can pass it) */
+#define DEFAULT_MAX_OVERHEAD 5.0
+#define DEFAULT_MAX_OVERHEAD_TEXT "5"
 
 enum {
 	OPT_OFFCPU = 0x100,
@@ -46,6 +49,7 @@ enum {
 	OPT_UNIT,
 	OPT_STACK_MAP_SIZE,
 	OPT_CALL_GRAPH,
+	OPT_MAX_OVERHEAD,
 };
 
 static const struct option lopts[] = {
@@ -77,6 +81,7 @@ static const struct option lopts[] = {
 	{ "unit", required_argument, NULL, OPT_UNIT },
 	{ "stack-map-size", required_argument, NULL, OPT_STACK_MAP_SIZE },
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
+	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
 	{ "output", required_argument, NULL, 'o' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -159,7 +164,13 @@ static void usage(FILE *out)
 	      "                        stacks of --wakeup. --format perf.data -o - writes perf's\n"
 	      "                        pipe mode (perf script -i -)\n"
 	      "  -q, --quiet           no summary on stderr\n"
-	      "  -h, --help            this help\n",
+	      "  -h, --help            this help\n"
+	      "\n"
+	      "safety:\n"
+	      "      --max-overhead PCT  stop recording (and write what was recorded) when our\n"
+	      "                        BPF programs use more than PCT% of one CPU over a second\n"
+	      "                        (default " DEFAULT_MAX_OVERHEAD_TEXT "; 0: never). Measured with the\n"
+	      "                        kernel's BPF statistics; the summary shows the figure\n",
 	      out);
 	output_flame_usage(out);
 	fputs("\n"
@@ -381,6 +392,20 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		case OPT_LINES:
 			a->ro.sym_flags |= SYM_PROFILE_LINES;
 			break;
+		case OPT_MAX_OVERHEAD: {
+			char *end;
+			errno = 0;
+			double pct = strtod(optarg, &end);
+			if (end != optarg && *end == '%') /* "5%" reads as 5 */
+				end++;
+			if (errno || end == optarg || *end || !(pct >= 0 && pct <= 100000)) {
+				rc = cli_usage_error("record", "invalid --max-overhead '%s': expected a percentage of one CPU, "
+						     "e.g. 5 or 0.5 (0: no limit)", optarg);
+				goto out;
+			}
+			a->max_overhead_pct = pct;
+			break;
+		}
 		case OPT_STACK_MAP_SIZE:
 			if (!parse_u64(optarg, 1u << 22, &v) || v == 0) {
 				rc = cli_usage_error("record", "invalid --stack-map-size '%s': expected 1 to 4194304", optarg);
@@ -486,6 +511,8 @@ int cmd_record(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	errbuf_init(&err);
 	output_opts_init(&a.out, OUTPUT_FOLDED);
+	a.max_overhead_pct = DEFAULT_MAX_OVERHEAD;
+	a.so.measure_bpf_time = true; /* for --max-overhead and the summary's figure */
 	a.out.raw_samples = true; /* -o x.data: perf.data from the raw stacks */
 	rc = parse_args(argc, argv, &a);
 	if (rc) {
@@ -546,6 +573,7 @@ int cmd_record(int argc, char **argv)
 		cli_report("record", &err);
 		goto out;
 	}
+	l.max_overhead_pct = a.max_overhead_pct;
 	if (record_loop_setup(&l, s, a.duration_ns, &mask, &err)) {
 		cli_report("record", &err);
 		goto out;
@@ -632,6 +660,8 @@ int cmd_record(int argc, char **argv)
 			buf_addf(&written, "%s%s", written.len ? ", " : "", path);
 	}
 	free(cmdline);
+	if (why == STOP_OVERHEAD && a.quiet) /* -q or not, an early end is said */
+		record_print_overhead_stop(&l);
 	if (!a.quiet) {
 		sampler_get_stats(s, &st); /* lost stacks are known once the stacks were read */
 		record_print_summary(&a, &st, target.data, why, &l);

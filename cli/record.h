@@ -30,11 +30,12 @@ struct record_args {
 	const char *unit;   /* its name for --countname */
 	bool colors_given, countname_given;
 	bool no_demangle, quiet;
+	double max_overhead_pct; /* --max-overhead: % of one CPU; 0 = no limit */
 	char **command;
 };
 
 /* Why a recording ended; every end takes the same path: detach, drain, symbolize, write. */
-enum stop_reason { STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_COMMAND, STOP_TARGETS };
+enum stop_reason { STOP_NONE, STOP_DURATION, STOP_SIGNAL, STOP_COMMAND, STOP_TARGETS, STOP_OVERHEAD };
 
 /* The recording's event loop: signals (a signalfd), the -d timer, the sampler's ring buffer. */
 struct loop {
@@ -42,6 +43,10 @@ struct loop {
 	pid_t child; /* our command, if any */
 	int child_status;
 	bool child_exited;
+	/* the overhead guard: BPF run time per second of wall time, checked once a second */
+	double max_overhead_pct;   /* 0 = no limit */
+	uint64_t guard_wall_ns, guard_run_ns; /* at the last check */
+	double over_pct;           /* STOP_OVERHEAD: the share that ended it */
 };
 
 /* Set up `l` for `s`: `mask` are the blocked signals that end the recording. 0 or a negative errno with `err`. */
@@ -53,6 +58,8 @@ enum stop_reason record_loop_run(struct loop *l, struct sampler *s);
 /* Fill in the flame graph's title, subtitle, units and palette unless the user chose them; `subtitle` holds the text. */
 void record_flame_defaults(struct record_args *a, const struct sampler_stats *st, const char *target,
 			   struct buf *subtitle);
+/* Why --max-overhead ended the recording and what to do, on stderr (the summary includes it). */
+void record_print_overhead_stop(const struct loop *l);
 /* The summary on stderr: what was recorded, why it ended, losses by reason (and more with -v). */
 void record_print_summary(const struct record_args *a, const struct sampler_stats *st, const char *target,
 			  enum stop_reason why, const struct loop *l);

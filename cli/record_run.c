@@ -83,9 +83,50 @@ static void reap_child(struct loop *l)
 	}
 }
 
+/*
+ * The overhead guard, once a second: true when our BPF programs used more
+ * than the budget of one CPU since the last check (the share in over_pct).
+ * Whole seconds smooth over the start, when every stack is new and stored.
+ */
+static bool over_budget(struct loop *l, const struct sampler *s)
+{
+	if (l->max_overhead_pct <= 0)
+		return false;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec, run_ns, cnt;
+	if (l->guard_wall_ns && now - l->guard_wall_ns < 1000000000ull)
+		return false;
+	if (sampler_bpf_time(s, &run_ns, &cnt))
+		return false; /* not measured: the summary says so */
+	bool over = false;
+	if (l->guard_wall_ns && run_ns >= l->guard_run_ns) {
+		double pct = 100.0 * (double)(run_ns - l->guard_run_ns) / (double)(now - l->guard_wall_ns);
+		if (pct > l->max_overhead_pct) {
+			l->over_pct = pct;
+			over = true;
+		}
+	}
+	l->guard_wall_ns = now;
+	l->guard_run_ns = run_ns;
+	return over;
+}
+
+void record_print_overhead_stop(const struct loop *l)
+{
+	fprintf(stderr,
+		"scorch: stopped early: our BPF programs used %.1f%% of one CPU over the last second, above "
+		"--max-overhead %g%%\n"
+		"scorch: hint: lower -F, narrow the target (-p, -t, --cgroup), raise --min-block (off-CPU), or "
+		"allow more with --max-overhead\n",
+		l->over_pct, l->max_overhead_pct);
+}
+
 /* Record until an end condition; every one of them returns here, and the caller detaches and writes. */
 enum stop_reason record_loop_run(struct loop *l, struct sampler *s)
 {
+	l->guard_wall_ns = 0;
+	over_budget(l, s); /* the baseline */
 	for (;;) {
 		struct epoll_event evs[4];
 		int n = epoll_wait(l->epfd, evs, 4, 200);
@@ -109,6 +150,8 @@ enum stop_reason record_loop_run(struct loop *l, struct sampler *s)
 			return STOP_COMMAND;
 		if (l->child <= 0 && sampler_targets_gone(s))
 			return STOP_TARGETS;
+		if (over_budget(l, s))
+			return STOP_OVERHEAD;
 	}
 }
 
@@ -198,6 +241,20 @@ void record_print_summary(const struct record_args *a, const struct sampler_stat
 	}
 	fprintf(stderr, "%s\n", b.data);
 	buf_reset(&b);
+	if (why == STOP_OVERHEAD)
+		record_print_overhead_stop(l);
+	if (st->bpf_time_measured && st->duration_ns) {
+		/* what recording cost: our BPF programs' run time, as a share of one CPU */
+		fprintf(stderr, "scorch: overhead: BPF %.2f%% of one CPU (%.1f us per run, ",
+			100.0 * (double)st->bpf_total_ns / (double)st->duration_ns,
+			st->bpf_total_cnt ? (double)st->bpf_total_ns / 1e3 / (double)st->bpf_total_cnt : 0.0);
+		add_count(&b, st->bpf_total_cnt);
+		fprintf(stderr, "%s runs)\n", b.data);
+		buf_reset(&b);
+	} else if (cli_verbosity() > 0) {
+		fprintf(stderr, "scorch: overhead: not measured (BPF statistics need CAP_SYS_ADMIN); "
+				"--max-overhead is off\n");
+	}
 
 	uint64_t lost = 0;
 	for (size_t i = 0; i < st->nlosses; i++)
@@ -220,8 +277,8 @@ void record_print_summary(const struct record_args *a, const struct sampler_stat
 			(unsigned long long)st->filtered_blocks);
 	if (cli_verbosity() > 0) {
 		if (st->bpf_run_cnt)
-			fprintf(stderr, "scorch: bpf: %llu runs, %.0f ns each\n", (unsigned long long)st->bpf_run_cnt,
-				(double)st->bpf_run_ns / (double)st->bpf_run_cnt);
+			fprintf(stderr, "scorch: bpf: %llu runs, %.0f ns each (the sampling programs)\n",
+				(unsigned long long)st->bpf_run_cnt, (double)st->bpf_run_ns / (double)st->bpf_run_cnt);
 		fprintf(stderr, "scorch: processes seen: %llu; targets alive at the end: %zu of %zu\n",
 			(unsigned long long)st->processes, st->targets_live, st->targets_total);
 		if (st->first_sample_ns)

@@ -200,6 +200,23 @@ void bpfobj_add_run_stats(struct bpf_object *obj, uint64_t *run_ns, uint64_t *ru
 	}
 }
 
+int bpf_time_enable(void)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	return fd >= 0 ? fd : (errno ? -errno : -EPERM);
+}
+
+bool bpf_time_enabled_by_sysctl(void)
+{
+	char c = 0;
+	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, &c, 1);
+	close(fd);
+	return n == 1 && c == '1';
+}
+
 int count_caches_flush(const struct bpf_map *counts, const struct bpf_map *scratch, size_t offset)
 {
 	int ncpus = libbpf_num_possible_cpus();

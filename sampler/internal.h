@@ -71,6 +71,10 @@ void bpfobj_destroy_links(struct bpf_link **links, size_t n);
 void bpfobj_add_stats(struct bpf_object *obj, uint64_t *out);
 /* Add the run time and count of every loaded program of `obj` (kernel.bpf_stats_enabled). */
 void bpfobj_add_run_stats(struct bpf_object *obj, uint64_t *run_ns, uint64_t *run_cnt);
+/* Turn BPF run-time statistics on while the returned fd is open; a negative errno when refused. */
+int bpf_time_enable(void);
+/* Are they on system-wide (the kernel.bpf_stats_enabled sysctl)? */
+bool bpf_time_enabled_by_sysctl(void);
 /*
  * Add the counts still pending in the per-CPU caches of scratch map
  * `scratch` (in each of its entries, SAMPLER_COUNT_SLOTS slots at byte

@@ -51,6 +51,7 @@ struct sampler {
 	struct ring_buffer *rb;
 	struct dwarf *dw; /* --call-graph dwarf */
 	int epfd;         /* with dw: readable when either ring buffer has records */
+	int stats_fd;     /* holds BPF run-time statistics on (bpf_enable_stats), or -1 */
 	struct image_table images;
 
 	struct target *targets;
@@ -403,6 +404,7 @@ struct sampler *sampler_new(const struct sampler_opts *opts, struct errbuf *err)
 	s->o = *opts;
 	s->cgroup_fd = -1;
 	s->epfd = -1;
+	s->stats_fd = -1;
 	shared_maps_init(&s->sm);
 	htab_init(&s->target_index);
 	image_table_init(&s->images, opts->sym);
@@ -508,6 +510,8 @@ out:
 int sampler_attach(struct sampler *s, struct errbuf *err)
 {
 	int e = 0;
+	if (s->o.measure_bpf_time && s->stats_fd < 0)
+		s->stats_fd = bpf_time_enable(); /* < 0: not measured, the summary says so */
 	s->attach_ns = sampler_now_ns();
 	if (s->on) {
 		e = oncpu_attach(s->on, s->o.freq, s->cpus, s->ncpus, err);
@@ -619,6 +623,20 @@ static const char *const loss_reasons[STAT_COUNT] = {
 #define LOSS_DWARF_CAPPED "user stack not kept: too many unique unwound stacks (--call-graph dwarf)"
 
 
+int sampler_bpf_time(const struct sampler *s, uint64_t *run_ns, uint64_t *run_cnt)
+{
+	*run_ns = *run_cnt = 0;
+	if (s->stats_fd < 0 && !bpf_time_enabled_by_sysctl())
+		return -ENOTSUP;
+	if (s->on)
+		bpfobj_add_run_stats(oncpu_object(s->on), run_ns, run_cnt);
+	if (s->off)
+		bpfobj_add_run_stats(offcpu_object(s->off), run_ns, run_cnt);
+	if (s->pr)
+		bpfobj_add_run_stats(procs_object(s->pr), run_ns, run_cnt);
+	return 0;
+}
+
 void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
 {
 	uint64_t st[STAT_COUNT];
@@ -666,6 +684,7 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
 	uint64_t end = s->detached ? s->detach_ns : sampler_now_ns();
 	out->duration_ns = s->attach_ns && end > s->attach_ns ? end - s->attach_ns : 0;
 	out->period_ns = 1000000000ull / (s->o.freq ? s->o.freq : 99);
+	out->bpf_time_measured = sampler_bpf_time(s, &out->bpf_total_ns, &out->bpf_total_cnt) == 0;
 	if (s->on)
 		bpfobj_add_run_stats(oncpu_object(s->on), &out->bpf_run_ns, &out->bpf_run_cnt);
 	if (s->off)
@@ -833,6 +852,8 @@ void sampler_free(struct sampler *s)
 	dwarf_free(s->dw);
 	if (s->epfd >= 0)
 		close(s->epfd);
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
 	offcpu_free(s->off);
 	oncpu_free(s->on);
 	ring_buffer__free(s->rb);

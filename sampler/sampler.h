@@ -67,6 +67,8 @@ struct sampler_opts {
 	                               user space; 0 = frame pointers, walked in the kernel.
 	                               x86-64 only; needs `sym`; not with --wakeup */
 	struct symbolizer *sym;   /* borrowed: process maps are snapshotted into it while they live */
+	bool measure_bpf_time;    /* turn on the kernel's BPF run-time statistics while recording
+	                             (bpf_enable_stats), for sampler_bpf_time() */
 };
 
 /*
@@ -195,8 +197,11 @@ struct sampler_stats {
 	size_t nlosses;
 	uint64_t duration_ns;      /* attach to detach */
 	uint64_t period_ns;        /* on-CPU sample period */
-	uint64_t bpf_run_ns;       /* BPF run time of the sampling programs (when kernel.bpf_stats_enabled) */
+	uint64_t bpf_run_ns;       /* BPF run time of the sampling programs (on-CPU, off-CPU) */
 	uint64_t bpf_run_cnt;      /* ... and their run count */
+	uint64_t bpf_total_ns;     /* ... of every program, process tracking too (sampler_bpf_time()) */
+	uint64_t bpf_total_cnt;
+	bool bpf_time_measured;    /* BPF statistics were on: else the run times are 0 */
 	uint64_t attach_ns;        /* CLOCK_MONOTONIC time sampling started */
 	uint64_t first_sample_ns;  /* CLOCK_MONOTONIC of the first sample (on-CPU) or first process seen, 0 if none */
 	uint64_t processes;        /* distinct process images seen */
@@ -212,6 +217,14 @@ struct sampler_stats {
 	uint32_t dwarf_ring_bytes; /* size of the ring buffer they came through */
 };
 void sampler_get_stats(const struct sampler *s, struct sampler_stats *st);
+
+/*
+ * The run time and run count of every BPF program of the recording so far,
+ * from bpf_prog_info. The kernel keeps them only while statistics are on:
+ * measure_bpf_time, or the kernel.bpf_stats_enabled sysctl. Returns 0, or
+ * -ENOTSUP (both 0) when they are off (bpf_enable_stats needs CAP_SYS_ADMIN).
+ */
+int sampler_bpf_time(const struct sampler *s, uint64_t *run_ns, uint64_t *run_cnt);
 
 /* Detach and free everything; NULL is fine. */
 void sampler_free(struct sampler *s);

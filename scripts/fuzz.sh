@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Build each libFuzzer target (tests/fuzz/NAME_fuzz.c) with clang, ASan and UBSan, and run it for
 # FUZZ_SECONDS against its seed corpus (tests/fuzz/NAME/ if present). Crashes land in build-fuzz/.
+# FUZZ_SEED fixes libFuzzer's seed: `make test` uses one, so its smoke run tries the same inputs on
+# every run (a red CI is reproducible, not a lucky find); `make fuzz` alone explores anew each time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-30}
@@ -24,7 +26,7 @@ for src in "$@"; do
 	[ -d "tests/fuzz/$name" ] && seeds+=("tests/fuzz/$name")
 	echo "fuzz: $name for ${secs}s"
 	if ! (cd build-fuzz && "./tests/fuzz/$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=0 "corpus/$name" "${seeds[@]/#/../}" 2>&1 | tail -n 3); then
+		-print_final_stats=0 ${FUZZ_SEED:+-seed="$FUZZ_SEED"} "corpus/$name" "${seeds[@]/#/../}" 2>&1 | tail -n 3); then
 		echo "fuzz: $name FAILED (see build-fuzz/ for the crashing input)"; status=1
 	fi
 done
