@@ -34,6 +34,9 @@ static const char usage_text[] =
 	"                         .svg flame graph, .folded, .json, .speedscope.json\n"
 	"      --map NAME         the map to draw with -o (default: the first keyed by a stack)\n"
 	"      --dump=WHAT        print ast, ir or bpf instead of running (comma list)\n"
+	"      --max-overhead PCT stop as Ctrl-C does (END runs, maps are printed) when the\n"
+	"                         probes use more than PCT% of one CPU over a second\n"
+	"                         (default 5; 0: never), measured with the kernel's BPF statistics\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"examples:\n"
@@ -90,10 +93,11 @@ int cmd_trace(int argc, char **argv)
 		{ "command", required_argument, NULL, 'c' }, { "format", required_argument, NULL, 'f' },
 		{ "duration", required_argument, NULL, 'd' }, { "dump", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },	     { "output", required_argument, NULL, 'o' },
-		{ "map", required_argument, NULL, 'M' },     OUTPUT_FLAME_LONGOPTS,
+		{ "map", required_argument, NULL, 'M' },     { "max-overhead", required_argument, NULL, 'O' },
+		OUTPUT_FLAME_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct trace_opts o = { 0 };
+	struct trace_opts o = { .max_overhead_pct = 5.0 }; /* "a few percent of one CPU" */
 	const char *program = NULL;
 	struct buf text = BUF_INIT, diag = BUF_INIT;
 	struct errbuf err;
@@ -149,6 +153,17 @@ int cmd_trace(int argc, char **argv)
 		case 'M':
 			map_name = optarg;
 			break;
+		case 'O': {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (end != optarg && *end == '%')
+				end++;
+			if (end == optarg || *end || !(v >= 0 && v <= 100000))
+				return cli_usage_error("trace", "invalid --max-overhead '%s': expected a percentage of one "
+							       "CPU, e.g. 5 or 0.5 (0: no limit)", optarg);
+			o.max_overhead_pct = v;
+			break;
+		}
 		case 'h':
 			fputs(usage_text, stdout);
 			output_flame_usage(stdout);
@@ -227,6 +242,13 @@ int cmd_trace(int argc, char **argv)
 	r = trace_run(t, &diag, &err);
 	if (diag.len)
 		fwrite(diag.data, 1, diag.len, stderr);
+	if (r >= 0 && trace_overhead_stop(t) > 0)
+		fprintf(stderr,
+			"scorch: trace stopped: the probes used %.1f%% of one CPU over the last second, above "
+			"--max-overhead %g%%\n"
+			"scorch: hint: probe fewer events (a narrower tracepoint, a predicate, -p), or allow more "
+			"with --max-overhead\n",
+			trace_overhead_stop(t), o.max_overhead_pct);
 	if (r < 0) {
 		if (err.code)
 			cli_report(NULL, &err);

@@ -34,6 +34,8 @@ struct trace_opts {
 	double duration;		/* -d: stop after this many seconds; 0 = until exit() or Ctrl-C */
 	unsigned dump;			/* enum trace_dump: print these to `out` and do not run */
 	int verbose;			/* >= 2: a rejected program's whole verifier log goes to the diagnostics */
+	double max_overhead_pct;	/* stop as Ctrl-C does when the probes' BPF run time passes this
+					   share of one CPU over a second (kernel BPF statistics); 0 = never */
 	FILE *out;			/* results; NULL = stdout */
 };
 
@@ -68,6 +70,9 @@ int trace_profile(struct trace *t, const char *map_name, struct profile **out, s
 
 /* Ask a running trace to finish (Ctrl-C); async-signal-safe. */
 void trace_stop(struct trace *t);
+
+/* After trace_run(): the share of one CPU (%) that made max_overhead_pct end it, or 0. */
+double trace_overhead_stop(const struct trace *t);
 
 void trace_free(struct trace *t);
 

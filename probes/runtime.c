@@ -158,6 +158,7 @@ int trace_new(const struct trace_opts *o, struct trace **out, struct buf *diag, 
 	t->o = *o;
 	t->fp = o->out ? o->out : stdout;
 	t->child_go = -1;
+	t->stats_fd = -1;
 	buf_init(&t->outbuf);
 	t->out.format = o->format == TRACE_JSON ? OUTPUT_JSON : OUTPUT_TEXT;
 	t->out.buf = &t->outbuf;
@@ -230,12 +231,19 @@ void trace_stop(struct trace *t)
 	t->stop = 1;
 }
 
+double trace_overhead_stop(const struct trace *t)
+{
+	return t->over_pct;
+}
+
 void trace_free(struct trace *t)
 {
 	if (!t)
 		return;
 	if (t->rb)
 		ring_buffer__free(t->rb);
+	if (t->stats_fd >= 0)
+		close(t->stats_fd);
 	for (uint32_t i = 0; i < t->c.ninsts; i++) {
 		detach_inst(t->c.insts[i]);
 		if (t->c.insts[i]->prog_fd >= 0)
@@ -541,6 +549,39 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The BPF run time of every probe so far (bpf_prog_info; counted while statistics are on). */
+static uint64_t probes_run_ns(const struct trace *t)
+{
+	uint64_t ns = 0;
+	for (uint32_t i = 0; i < t->c.ninsts; i++) {
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (t->c.insts[i]->prog_fd >= 0 && !bpf_obj_get_info_by_fd(t->c.insts[i]->prog_fd, &info, &len))
+			ns += info.run_time_ns;
+	}
+	return ns;
+}
+
+/*
+ * The overhead guard, once a second: true when the probes used more than
+ * max_overhead_pct of one CPU since the last check (the share in over_pct).
+ */
+static bool over_budget(struct trace *t, uint64_t *last_ms, uint64_t *last_ns)
+{
+	uint64_t now = now_ms();
+	if (t->stats_fd < 0 || now - *last_ms < 1000)
+		return false;
+	uint64_t ns = probes_run_ns(t);
+	double pct = ns >= *last_ns ? 100.0 * (double)(ns - *last_ns) / 1e6 / (double)(now - *last_ms) : 0;
+	*last_ms = now;
+	*last_ns = ns;
+	if (pct <= t->o.max_overhead_pct)
+		return false;
+	t->over_pct = pct;
+	return true;
+}
+
 /* Wait for events until exit(), a stop request, the deadline or the watched process's end. */
 static int event_loop(struct trace *t, int watch_fd)
 {
@@ -554,6 +595,7 @@ static int event_loop(struct trace *t, int watch_fd)
 		epoll_ctl(ep, EPOLL_CTL_ADD, watch_fd, &ev);
 	}
 	uint64_t deadline = t->o.duration > 0 ? now_ms() + (uint64_t)(t->o.duration * 1000.0) : 0;
+	uint64_t guard_ms = now_ms(), guard_ns = t->stats_fd >= 0 ? probes_run_ns(t) : 0;
 	int r = 0;
 	while (!t->stop && !t->exiting && !t->err) {
 		int timeout = -1;
@@ -563,6 +605,10 @@ static int event_loop(struct trace *t, int watch_fd)
 				break;
 			timeout = (int)(deadline - now);
 		}
+		if (t->stats_fd >= 0 && (timeout < 0 || timeout > 250))
+			timeout = 250; /* wake up for the guard */
+		if (over_budget(t, &guard_ms, &guard_ns))
+			break;
 		struct epoll_event evs[2];
 		int n = epoll_wait(ep, evs, 2, timeout);
 		if (n < 0) {
@@ -693,6 +739,10 @@ int trace_run(struct trace *t, struct buf *diag, struct errbuf *err)
 	flush_out(t);
 	if (t->exiting) /* BEGIN called exit(): nothing else needs attaching */
 		return finish(t, err);
+	if (t->o.max_overhead_pct > 0) {
+		/* statistics on before the probes fire; refused (no CAP_SYS_ADMIN): no guard */
+		t->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	}
 	for (uint32_t i = 0; i < t->c.ninsts; i++) {
 		struct probe_inst *pi = t->c.insts[i];
 		if (!pi->prov->attach)
