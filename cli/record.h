@@ -46,6 +46,7 @@ struct loop {
 	/* the overhead guard: BPF run time per second of wall time, checked once a second */
 	double max_overhead_pct;   /* 0 = no limit */
 	uint64_t guard_wall_ns, guard_run_ns; /* at the last check */
+	double guard_over_last;    /* the last second's share when it was over the budget, else 0 */
 	double over_pct;           /* STOP_OVERHEAD: the share that ended it */
 };
 

@@ -85,8 +85,9 @@ static void reap_child(struct loop *l)
 
 /*
  * The overhead guard, once a second: true when our BPF programs used more
- * than the budget of one CPU since the last check (the share in over_pct).
- * Whole seconds smooth over the start, when every stack is new and stored.
+ * than the budget of one CPU in each of the last two seconds (their mean in
+ * over_pct). Whole seconds, twice, so that a burst (the start, when every
+ * stack is new and stored; a process starting up) does not end a recording.
  */
 static bool over_budget(struct loop *l, const struct sampler *s)
 {
@@ -103,8 +104,11 @@ static bool over_budget(struct loop *l, const struct sampler *s)
 	if (l->guard_wall_ns && run_ns >= l->guard_run_ns) {
 		double pct = 100.0 * (double)(run_ns - l->guard_run_ns) / (double)(now - l->guard_wall_ns);
 		if (pct > l->max_overhead_pct) {
-			l->over_pct = pct;
-			over = true;
+			over = l->guard_over_last > 0;
+			l->over_pct = over ? (pct + l->guard_over_last) / 2 : pct;
+			l->guard_over_last = pct;
+		} else {
+			l->guard_over_last = 0;
 		}
 	}
 	l->guard_wall_ns = now;
@@ -115,7 +119,7 @@ static bool over_budget(struct loop *l, const struct sampler *s)
 void record_print_overhead_stop(const struct loop *l)
 {
 	fprintf(stderr,
-		"scorch: stopped early: our BPF programs used %.1f%% of one CPU over the last second, above "
+		"scorch: stopped early: our BPF programs used %.1f%% of one CPU over the last two seconds, above "
 		"--max-overhead %g%%\n"
 		"scorch: hint: lower -F, narrow the target (-p, -t, --cgroup), raise --min-block (off-CPU), or "
 		"allow more with --max-overhead\n",

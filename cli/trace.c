@@ -35,8 +35,8 @@ static const char usage_text[] =
 	"      --map NAME         the map to draw with -o (default: the first keyed by a stack)\n"
 	"      --dump=WHAT        print ast, ir or bpf instead of running (comma list)\n"
 	"      --max-overhead PCT stop as Ctrl-C does (END runs, maps are printed) when the\n"
-	"                         probes use more than PCT% of one CPU over a second\n"
-	"                         (default 5; 0: never), measured with the kernel's BPF statistics\n"
+	"                         probes use more than PCT% of one CPU two seconds in a row\n"
+	"                         (default 10; 0: never), measured with the kernel's BPF statistics\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"examples:\n"
@@ -97,7 +97,7 @@ int cmd_trace(int argc, char **argv)
 		OUTPUT_FLAME_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct trace_opts o = { .max_overhead_pct = 5.0 }; /* "a few percent of one CPU" */
+	struct trace_opts o = { .max_overhead_pct = 10.0 }; /* as scorch record's (cli/record.c) */
 	const char *program = NULL;
 	struct buf text = BUF_INIT, diag = BUF_INIT;
 	struct errbuf err;
@@ -244,7 +244,7 @@ int cmd_trace(int argc, char **argv)
 		fwrite(diag.data, 1, diag.len, stderr);
 	if (r >= 0 && trace_overhead_stop(t) > 0)
 		fprintf(stderr,
-			"scorch: trace stopped: the probes used %.1f%% of one CPU over the last second, above "
+			"scorch: trace stopped: the probes used %.1f%% of one CPU over the last two seconds, above "
 			"--max-overhead %g%%\n"
 			"scorch: hint: probe fewer events (a narrower tracepoint, a predicate, -p), or allow more "
 			"with --max-overhead\n",

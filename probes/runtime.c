@@ -565,7 +565,8 @@ static uint64_t probes_run_ns(const struct trace *t)
 
 /*
  * The overhead guard, once a second: true when the probes used more than
- * max_overhead_pct of one CPU since the last check (the share in over_pct).
+ * max_overhead_pct of one CPU in each of the last two seconds (their mean in
+ * over_pct): a burst does not end a trace.
  */
 static bool over_budget(struct trace *t, uint64_t *last_ms, uint64_t *last_ns)
 {
@@ -576,10 +577,15 @@ static bool over_budget(struct trace *t, uint64_t *last_ms, uint64_t *last_ns)
 	double pct = ns >= *last_ns ? 100.0 * (double)(ns - *last_ns) / 1e6 / (double)(now - *last_ms) : 0;
 	*last_ms = now;
 	*last_ns = ns;
-	if (pct <= t->o.max_overhead_pct)
+	if (pct <= t->o.max_overhead_pct) {
+		t->over_last = 0;
 		return false;
-	t->over_pct = pct;
-	return true;
+	}
+	bool over = t->over_last > 0;
+	if (over)
+		t->over_pct = (pct + t->over_last) / 2;
+	t->over_last = pct;
+	return over;
 }
 
 /* Wait for events until exit(), a stop request, the deadline or the watched process's end. */

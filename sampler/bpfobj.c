@@ -38,7 +38,8 @@ uint32_t sampler_bench_floor(void)
 	const char *v = getenv("SCORCH_BENCH_FLOOR");
 	if (!v)
 		return 0;
-	return strcmp(v, "walks") == 0 ? 1 : strcmp(v, "empty") == 0 ? 2 : 0;
+	return strcmp(v, "walks") == 0 ? 1 : strcmp(v, "empty") == 0 ? 2 : strcmp(v, "kwalk") == 0 ? 3
+	       : strcmp(v, "uwalk") == 0 ? 4 : 0;
 }
 
 void shared_maps_init(struct shared_maps *sm)

@@ -21,6 +21,9 @@ const volatile bool fix_library_callers = true;
  */
 #define BENCH_WALKS 1
 #define BENCH_EMPTY 2
+/* ... and each walk alone: which of the two costs what */
+#define BENCH_KWALK 3
+#define BENCH_UWALK 4
 const volatile __u32 bench_floor = 0;
 
 #define STATE_PREEMPTED (1u << 0)
@@ -304,11 +307,12 @@ static __always_inline void switch_out(void *ctx, bool btf, bool preempt, struct
 	struct offcpu_scratch *sc = bpf_map_lookup_elem(&offcpu_scratch, &zero);
 	if (!sc)
 		return;
-	if (bench_floor == BENCH_WALKS) {
+	if (bench_floor == BENCH_WALKS || bench_floor == BENCH_KWALK)
 		bpf_get_stack(ctx, sc->kst.ips, sizeof(sc->kst.ips), 0);
+	if (bench_floor == BENCH_WALKS || bench_floor == BENCH_UWALK)
 		bpf_get_stack(ctx, sc->ust.ips, sizeof(sc->ust.ips), BPF_F_USER_STACK);
+	if (bench_floor)
 		return;
-	}
 	struct offcpu_start local, *st = &local;
 	struct repair_memo *memo = NULL;
 	if (btf) {

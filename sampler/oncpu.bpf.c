@@ -19,6 +19,9 @@ const volatile bool fix_library_callers = true;
  */
 #define BENCH_WALKS 1
 #define BENCH_EMPTY 2
+/* ... and each walk alone: which of the two costs what */
+#define BENCH_KWALK 3
+#define BENCH_UWALK 4
 const volatile __u32 bench_floor = 0;
 
 /*
@@ -190,11 +193,12 @@ int oncpu_sample(struct bpf_perf_event_data *ctx)
 	struct oncpu_scratch *sc = bpf_map_lookup_elem(&oncpu_scratch, &zero);
 	if (!sc)
 		return 0;
-	if (bench_floor == BENCH_WALKS) {
+	if (bench_floor == BENCH_WALKS || bench_floor == BENCH_KWALK)
 		bpf_get_stack(ctx, sc->kst.ips, sizeof(sc->kst.ips), 0);
+	if (bench_floor == BENCH_WALKS || bench_floor == BENCH_UWALK)
 		bpf_get_stack(ctx, sc->ust.ips, sizeof(sc->ust.ips), BPF_F_USER_STACK);
+	if (bench_floor)
 		return 0;
-	}
 	if (!sc->head.first_ns)
 		sc->head.first_ns = bpf_ktime_get_ns();
 	struct oncpu_key *key = &sc->head.key;
