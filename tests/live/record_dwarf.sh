@@ -5,8 +5,9 @@
 # samples (and broken with frame pointers: the control); time inside libc's qsort named with its
 # libc frames, its callers and its callback, stack for stack as `perf record --call-graph dwarf`
 # + perf script shows it; off-CPU time blocked in read(2) under main;reader_outer;reader_inner;
-# read with no caller repair; a process already running (-p); and with a tiny ring buffer, every
-# sample whose stack could not be copied counted, in the output as in the summary.
+# read with no caller repair; a process already running (-p); a Go program whose assembly leaf
+# breaks frame-pointer walks; and with a tiny ring buffer, every sample whose stack could not be
+# copied counted, in the output as in the summary.
 . "$(dirname "$0")/../testlib.sh"
 . "$TOP/tests/workloads/record_helpers.bash"
 require_bpf
@@ -161,6 +162,30 @@ if SCORCH_DWARF_RING_SIZE=16384 record --call-graph dwarf -F 2999 -o "$out" -- "
 		"$kept" $((total - lost)) 0.90
 else
 	fail "tiny ring buffer: record failed"
+fi
+
+# 5b. Go: its assembly (crypto/sha256's block) keeps no frame pointer, so a frame-pointer walk
+# loses every caller (perf -g shows [unknown] too); Go's .debug_frame gives DWARF mode the whole chain.
+if command -v go >/dev/null; then
+	if (cd "$WL_SRC/go_hot" && GOCACHE=$T_WORK/gocache GOFLAGS= timeout 300 go build -o "$T_WORK/go_hot" main.go); then
+		out=$T_WORK/go.folded
+		if record --call-graph dwarf -F 499 -o "$out" -- "$T_WORK/go_hot" 10 >/dev/null; then
+			total=$(fsum "$out" ";crypto/sha256\.block[^;]*$")
+			right=$(fsum "$out" "^go_hot;runtime\.goexit[^;]*;runtime\.main;main\.main;main\.hashLoop;crypto/sha256\.Sum256;.*crypto/sha256\.block[^;]*$")
+			check_ratio "Go: samples in crypto/sha256.block under runtime.main;main.main;main.hashLoop;crypto/sha256.Sum256" \
+				"$right" "$total" 0.90
+			fp=$T_WORK/go-fp.folded
+			record -F 499 -o "$fp" -- "$T_WORK/go_hot" 3 >/dev/null &&
+				echo "  (control, frame pointers: $(fsum "$fp" "^go_hot;\[unknown\];crypto/sha256\.block") of" \
+					"$(fsum "$fp" ";crypto/sha256\.block[^;]*$") samples in sha256.block lost their callers)"
+		else
+			fail "Go: record failed"
+		fi
+	else
+		fail "Go: cannot build tests/workloads/go_hot"
+	fi
+else
+	fail "go is not installed (scripts/install-deps.sh installs golang-go)"
 fi
 
 # 6. Usage errors: bad sizes, unsupported combinations.
