@@ -335,4 +335,42 @@ uint32_t sampler_filter_flags(const struct sampler_opts *o);
 /* Monotonic clock in ns (the clock of bpf_ktime_get_ns()). */
 uint64_t sampler_now_ns(void);
 
+/* ---- a recording's state (sampler.c sets it up and runs it; results.c reads it out) ---------- */
+
+struct target {
+	uint32_t id;
+	bool thread; /* a -t thread rather than a process */
+	bool dead;
+};
+
+struct sampler {
+	struct sampler_opts o;
+	pid_t *pids, *tids;
+	int *cpus;
+	size_t ncpus;
+	int cgroup_fd;
+	uint32_t filter;
+	struct sampler_sizes sz;
+	struct shared_maps sm;
+	struct oncpu *on;
+	struct offcpu *off;
+	struct procs *pr;
+	struct ring_buffer *rb;
+	struct dwarf *dw; /* --call-graph dwarf */
+	int epfd;         /* with dw: readable when either ring buffer has records */
+	int stats_fd;     /* holds BPF run-time statistics on (bpf_enable_stats), or -1 */
+	struct image_table images;
+
+	struct target *targets;
+	size_t ntargets, targets_cap, live;
+	struct htab target_index;
+	bool track_targets; /* end when every target is gone */
+
+	bool attached, detached;
+	uint64_t attach_ns, detach_ns, first_sample_ns, next_liveness_ns;
+	uint64_t lost_stacks;
+	bool drained;   /* sampler_drain() done: the rings read, the count caches flushed */
+	bool read_done; /* sampler_read() done */
+};
+
 #endif
