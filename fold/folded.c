@@ -359,13 +359,22 @@ fail:
 	return NULL;
 }
 
+/*
+ * A stack's line text. A ';' inside a name (Rust's `<[u8; 2]>`, a JIT's
+ * label) would split the frame: it is written ':', as stackcollapse-perf.pl
+ * tidies names.
+ */
 static int add_stack_text(struct buf *b, const struct profile *p, uint32_t stack)
 {
 	struct profile_stack st = profile_stack_get(p, stack);
 	for (uint32_t d = 0; d < st.depth; d++) {
 		uint32_t name = profile_frame_get(p, st.frames[d])->name;
-		if ((d && buf_addch(b, ';')) || buf_add(b, profile_str(p, name), profile_str_len(p, name)))
+		size_t len = profile_str_len(p, name);
+		if ((d && buf_addch(b, ';')) || buf_add(b, profile_str(p, name), len))
 			return -ENOMEM;
+		for (char *c = b->data + b->len - len; c < b->data + b->len; c++)
+			if (*c == ';')
+				*c = ':';
 	}
 	return 0;
 }

@@ -5,8 +5,10 @@ set -euo pipefail
 
 # Build: compiler, libraries, BPF tooling. Test peers: perf, bpftrace, llvm-symbolizer,
 # libc6-dbg (names Debian libc internals), chromium (browser test of the SVG), xmllint.
+# lld: tests link workloads with it, as Rust, Chromium and many clang builds are linked (its
+# segment layout differs from GNU ld's). golang-go: Go workloads and pprof as a peer.
 pkgs=(
-  make gcc g++ clang llvm pkg-config bpftool
+  make gcc g++ clang llvm lld pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev libcmocka-dev
   linux-perf bpftrace libc6-dbg binutils elfutils xz-utils libbpf-tools
   chromium libxml2-utils perl golang-go

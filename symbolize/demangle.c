@@ -11,8 +11,8 @@
  * pointer-to-member types, pack expansions, special names (vtable, typeinfo,
  * VTT, thunks, guard variables, TLS wrappers), clone suffixes (".cold").
  * Not supported (the name stays mangled): expressions in template arguments
- * and decltype beyond parameters and literals, vendor qualifiers, vector types,
- * Rust v0 (_R) names.
+ * and decltype beyond parameters and literals, vendor qualifiers, vector types.
+ * Rust v0 ("_R") names are demangle_rust.c's.
  *
  * Each parsed entity is a pair of strings (pre, post): a declarator goes
  * between them ("void (*" ")(int)"), as LLVM's printLeft/printRight do.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Demangling entry points: the full signature (addr2line -C, llvm-symbolizer), the name alone (perf script), Rust legacy paths. */
+/* Demangling entry points: the full signature (addr2line -C, llvm-symbolizer), the name alone (perf script), Rust legacy and v0 paths. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +61,8 @@ static char *rust_legacy(const char *s)
 
 char *sym_demangle(const char *name)
 {
+	if (name && strncmp(name, "_R", 2) == 0)
+		return sym_demangle_rust(name);
 	if (!name || strncmp(name, "_Z", 2) != 0)
 		return NULL;
 	struct dm d = { .p = name + 2, .end = name + strlen(name) };
@@ -83,6 +85,9 @@ char *sym_demangle(const char *name)
 
 char *sym_demangle_short(const char *name)
 {
+	/* Rust v0 has no parameters to leave out: the path is the name (perf 6.1 leaves it mangled). */
+	if (name && strncmp(name, "_R", 2) == 0)
+		return sym_demangle_rust(name);
 	if (!name || strncmp(name, "_Z", 2) != 0)
 		return NULL;
 	struct dm d = { .p = name + 2, .end = name + strlen(name), .gnu = true };

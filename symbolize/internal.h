@@ -95,7 +95,7 @@ void module_load_symbols(struct sym_module *m);
 /* Find the debug file and open DWARF once. */
 void module_load_dwarf(struct sym_module *m);
 /* Runtime address - ELF address for a mapping at `start` of file offset `pgoff`. */
-uint64_t module_bias(const struct sym_module *m, uint64_t start, uint64_t pgoff);
+uint64_t module_bias(const struct sym_module *m, uint64_t start, uint64_t pgoff, bool exec);
 
 /* Search the debug roots for a file with this build-id: `want_debug` prefers a .debug file
  * with DWARF, else the binary. Returns a malloc()ed path or NULL. */
@@ -249,7 +249,8 @@ struct sym_module *sym_vdso(struct symbolizer *s);
 /* Monotonic CPU time in ns, for stats. */
 uint64_t sym_cpu_ns(void);
 
-/* ---- the demangler (demangle.c names and encodings, demangle_type.c types and expressions) ---- */
+/* ---- the demangler (demangle.c names and encodings, demangle_type.c types and expressions,
+ * demangle_rust.c Rust v0) ---- */
 
 enum dm_node_kind { DM_PLAIN, DM_FUNC, DM_ARRAY, DM_PACK };
 
@@ -327,5 +328,9 @@ struct dm_node *dm_parse_literal(struct dm *d);
 struct dm_node *dm_join(struct dm *d, struct dm_node *prefix, struct dm_node *comp);
 struct dm_node *dm_with_args(struct dm *d, struct dm_node *name, const char *args);
 const char *dm_parse_cv(struct dm *d);
+
+/* Rust v0 ("_R...") names to "<Foo as Trait>::bar::<T>", the crate hashes and "." suffixes dropped
+ * (demangle_rust.c). Malloc()ed; NULL when not v0, malformed or over the size limits. */
+char *sym_demangle_rust(const char *name);
 
 #endif

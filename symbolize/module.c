@@ -197,16 +197,33 @@ void module_free(struct sym_module *m)
 	free(m);
 }
 
-uint64_t module_bias(const struct sym_module *m, uint64_t start, uint64_t pgoff)
+/*
+ * The PT_LOAD whose file range holds pgoff tells where the mapping sits in
+ * ELF addresses. Segments can share a page: lld packs the read-only segment
+ * and the text one into the page at 0x14000 (offsets 0-0x14318 and 0x14320-,
+ * text at vaddr 0x15320), and ld.so maps the text from that page. So the
+ * segment that starts in the mapped page wins, an executable one first for an
+ * executable mapping; a mapping from the middle of a segment (split by
+ * mprotect) falls to the segment that holds the page.
+ */
+uint64_t module_bias(const struct sym_module *m, uint64_t start, uint64_t pgoff, bool exec)
 {
-	/* The PT_LOAD whose file range holds pgoff tells where the mapping sits in ELF addresses. */
+	const struct phdr_load *best = NULL;
+	int best_score = -1;
 	for (size_t i = 0; i < m->nloads; i++) {
 		const struct phdr_load *l = &m->loads[i];
 		uint64_t off = l->offset & ~4095ULL;
 		uint64_t end = l->offset + (l->filesz ? l->filesz : 1);
-		if (pgoff >= off && pgoff < end)
-			return start - pgoff - (l->vaddr - l->offset);
+		if (pgoff < off || pgoff >= end)
+			continue;
+		int score = (off == pgoff ? 2 : 0) + (l->exec == exec ? 1 : 0);
+		if (score > best_score) {
+			best = l;
+			best_score = score;
+		}
 	}
+	if (best)
+		return start - pgoff - (best->vaddr - best->offset);
 	return start - pgoff;
 }
 

@@ -334,7 +334,7 @@ static void open_live(struct symbolizer *s, int pid, struct sym_map *m, const ch
 done:
 	if (m->mod) {
 		m->open_reason = SYM_OK;
-		m->bias = module_bias(m->mod, m->start, m->pgoff);
+		m->bias = module_bias(m->mod, m->start, m->pgoff, m->exec);
 		memcpy(m->build_id, m->mod->build_id, m->mod->build_id_len);
 		m->build_id_len = m->mod->build_id_len;
 	}
@@ -498,5 +498,5 @@ void proc_open_map(struct symbolizer *s, struct sym_proc *p, struct sym_map *m)
 		return;
 	m->mod = mod;
 	m->open_reason = SYM_OK;
-	m->bias = module_bias(mod, m->start, m->pgoff);
+	m->bias = module_bias(mod, m->start, m->pgoff, m->exec);
 }

@@ -64,7 +64,7 @@ struct symbolizer_opts {
 	                                  with that build-id), else by base name */
 	size_t ndebug_dirs;
 	const char *kallsyms;   /* kallsyms file (e.g. another boot's); NULL = /proc/kallsyms */
-	bool demangle;          /* demangle C++ (Itanium) and Rust legacy names */
+	bool demangle;          /* demangle C++ (Itanium) and Rust (legacy and v0) names */
 	bool demangle_short;    /* with demangle: the name alone, as perf script prints it
 	                           (sym_demangle_short()); else the full signature, as addr2line -C
 	                           and llvm-symbolizer print it (sym_demangle()) */
@@ -334,7 +334,7 @@ int symbolizer_report_unknown(const struct symbolizer *s, struct profile *p);
 /* ---- names ---------------------------------------------------------------------------------- */
 
 /*
- * Demangle `name` (Itanium C++ "_Z...", Rust legacy "_ZN...17h<hash>E") into
+ * Demangle `name` (Itanium C++ "_Z...", Rust legacy "_ZN...17h<hash>E", Rust v0 "_R...") into
  * a malloc()ed string you own; NULL when `name` is not mangled or not
  * understood (use it as is) or on ENOMEM.
  */

@@ -87,8 +87,14 @@ else
 fi
 
 # A recording: perf script's own frames (name per line, thread name as root), sample by sample.
-if perf record -q -F 2999 -g -o "$W/pn.data" -- "$W/perfnames" 8000 > /dev/null 2> "$W/record.err"; then
-	perf script -i "$W/pn.data" 2>/dev/null | perl -ne '
+# record_compare LABEL BINARY: record BINARY with perf -g and compare `scorch fold` with perf script.
+record_compare() {
+	local label=$1 bin=$2
+	if ! perf record -q -F 2999 -g -o "$W/$label.data" -- "$bin" 8000 > /dev/null 2> "$W/record.err"; then
+		echo "note: perf record failed here ($(head -1 "$W/record.err")): $label not compared"
+		return
+	fi
+	perf script -i "$W/$label.data" 2>/dev/null | perl -ne '
 		if (/^(\S.+?)\s+(\d+)\/*(\d+)*\s+/) { $comm = $1; $comm =~ tr/ /_/; @s = (); next }
 		if (defined $comm && /^\s+[0-9a-f]+\s+(.+?)\s+\((\S*)\)$/) {
 			# stackcollapse-perf.pl: [unknown] named after its module, $tidy_generic
@@ -97,16 +103,23 @@ if perf record -q -F 2999 -g -o "$W/pn.data" -- "$W/perfnames" 8000 > /dev/null 
 			$f =~ s/;/:/g; $f =~ s/\((?!anonymous namespace\)).*// if $f !~ m/\.\(.*\)\./; $f =~ tr/"\x27//d;
 			unshift @s, $f; next }
 		if (/^$/ && defined $comm) { $c{join(";", $comm, @s)}++; undef $comm }
-		END { $c{join(";", $comm, @s)}++ if defined $comm; print "$_ $c{$_}\n" for sort keys %c }' > "$W/pn.want"
-	"$SCORCH" fold --count samples "$W/pn.data" 2>/dev/null | LC_ALL=C sort > "$W/pn.ours"
-	LC_ALL=C sort -o "$W/pn.want" "$W/pn.want"
-	total=$(awk '{ s += $NF } END { print s + 0 }' "$W/pn.want")
-	same=$(awk 'NR == FNR { c = $NF; $NF = ""; w[$0] = c; next } { c = $NF; $NF = ""; if ($0 in w) s += (c < w[$0] ? c : w[$0]) } END { print s + 0 }' "$W/pn.want" "$W/pn.ours")
-	echo "recording: $same of $total samples on stacks identical to perf script's"
-	diff "$W/pn.want" "$W/pn.ours" | head -10 | cut -c1-200
-	check "recording: every sample's stack named as perf script names it" [ "$total" -gt 100 -a "$same" -eq "$total" ]
-	check "recording: C++ frames without return type or parameters" grep -q ';(anonymous namespace)::spin ' "$W/pn.ours"
+		END { $c{join(";", $comm, @s)}++ if defined $comm; print "$_ $c{$_}\n" for sort keys %c }' > "$W/$label.want"
+	"$SCORCH" fold --count samples "$W/$label.data" 2>/dev/null | LC_ALL=C sort > "$W/$label.ours"
+	LC_ALL=C sort -o "$W/$label.want" "$W/$label.want"
+	total=$(awk '{ s += $NF } END { print s + 0 }' "$W/$label.want")
+	same=$(awk 'NR == FNR { c = $NF; $NF = ""; w[$0] = c; next } { c = $NF; $NF = ""; if ($0 in w) s += (c < w[$0] ? c : w[$0]) } END { print s + 0 }' "$W/$label.want" "$W/$label.ours")
+	echo "$label: $same of $total samples on stacks identical to perf script's"
+	diff "$W/$label.want" "$W/$label.ours" | head -10 | cut -c1-200
+	check "$label: every sample's stack named as perf script names it" [ "$total" -gt 100 -a "$same" -eq "$total" ]
+	check "$label: C++ frames without return type or parameters" grep -q ';(anonymous namespace)::spin ' "$W/$label.ours"
+}
+record_compare recording "$W/perfnames"
+# Linked by lld, whose text segment shares a file page with the read-only one (Rust, Chromium and
+# many clang builds are linked so): every address must still land in the right function.
+if clang++ -O2 -g -fno-omit-frame-pointer -fuse-ld=lld -pthread -o "$W/perfnames_lld" \
+	"$TOP/tests/workloads/symbolize/perfnames.cpp" 2> "$W/lld.err"; then
+	record_compare recording-lld "$W/perfnames_lld"
 else
-	echo "note: perf record failed here ($(head -1 "$W/record.err")): no recording compared"
+	fail "cannot link perfnames.cpp with lld: $(head -1 "$W/lld.err") (scripts/install-deps.sh installs lld)"
 fi
 finish

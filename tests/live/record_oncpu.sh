@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Live: on-CPU sampling names hot functions with their exact callers (clang and gcc frame-pointer
-# builds), leaves of a build without frame pointers, kernel frames under the right user frame,
+# Live: on-CPU sampling names hot functions with their exact callers (clang, gcc and lld-linked
+# frame-pointer builds), leaves of a build without frame pointers, kernel frames under the right user frame,
 # the caller of a libc leaf (no frame pointers) repaired but not a library's own with frame pointers,
 # and every kind of target: a command, -p of a running process, -t, a child exiting halfway.
 . "$(dirname "$0")/../testlib.sh"
@@ -14,9 +14,11 @@ HOT='(^|;)main;run_cpu;outer_(a;leaf_a|b;leaf_b)(;|$)'
 build_workload hot_clang cpu_hot.c clang -O2 -fno-omit-frame-pointer
 build_workload hot_gcc cpu_hot.c gcc -O2 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 build_workload hot_nofp cpu_hot.c gcc -O2 -fomit-frame-pointer
+# linked by lld (as Rust and Chromium are): its text segment shares a file page with the read-only one
+build_workload hot_lld cpu_hot.c clang -O2 -fno-omit-frame-pointer -fuse-ld=lld
 
 # 1. Frame-pointer builds: >= 90% of the samples in the hot leaves under main -> run_cpu -> outer_x.
-for b in hot_clang hot_gcc; do
+for b in hot_clang hot_gcc hot_lld; do
 	out=$T_WORK/$b.folded
 	if ! record -F 499 -o "$out" -- "$T_WORK/$b" cpu 1.5; then fail "$b: record failed"; continue; fi
 	total=$(fsum "$out" "^$b;")
