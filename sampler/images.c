@@ -35,6 +35,8 @@
 /* image_table_refresh(): the first gap after a snapshot, and the most it doubles to. */
 #define REFRESH_GAP_NS (10ull * 1000 * 1000)
 #define REFRESH_GAP_MAX_NS (1000ull * 1000 * 1000)
+/* image_table_mapped(): snapshots of one process at most this often; the poll loop wakes this often then. */
+#define MAPPED_RESNAP_NS (5ull * 1000 * 1000)
 
 void image_table_init(struct image_table *t, struct symbolizer *sym)
 {
@@ -100,7 +102,8 @@ static void snapshot(struct image_table *t, struct image *im)
 /*
  * Snapshot a process seen before, keeping the earlier maps when the new read
  * fails or races with the exit (symbolizer_proc_snapshot() replaces the maps
- * even then): back them up under a scratch alias, restore on failure.
+ * even then): back them up under a scratch alias, restore on failure. On
+ * success the earlier mappings nothing replaced are kept too.
  */
 static void resnapshot(struct image_table *t, struct image *im)
 {
@@ -117,6 +120,9 @@ static void resnapshot(struct image_table *t, struct image *im)
 	if (rc || (t->exited && t->exited(t->exited_arg, (uint32_t)tgid))) {
 		t->snapshot_failures++;
 		symbolizer_proc_fork(t->sym, tgid, backup);
+	} else {
+		/* additive: code unmapped since (a dlclose'd library) still names the samples taken in it */
+		symbolizer_proc_keep_gone(t->sym, tgid, backup);
 	}
 	symbolizer_proc_exec(t->sym, backup); /* free the backup */
 }
@@ -204,6 +210,20 @@ bool image_table_known(struct image_table *t, uint32_t tgid, uint64_t gen)
 {
 	struct image_key k = { tgid, gen };
 	return htab_find(&t->by_key, key_hash(tgid, gen), key_eq, &k, t) != HTAB_NONE;
+}
+
+void image_table_mapped(struct image_table *t, uint32_t tgid, uint64_t now_ns)
+{
+	struct image *im = current_of(t, tgid);
+	if (!im || im->dead)
+		return;
+	if (now_ns >= im->snap_ns + MAPPED_RESNAP_NS) {
+		if (alive(im->tgid))
+			resnapshot(t, im);
+	} else if (!im->resnap_ns || im->resnap_ns > im->snap_ns + MAPPED_RESNAP_NS) {
+		/* a burst of mappings (ld.so loading libraries): one more snapshot after it */
+		im->resnap_ns = im->snap_ns + MAPPED_RESNAP_NS;
+	}
 }
 
 int image_table_refresh(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t event_ns, uint64_t now_ns)

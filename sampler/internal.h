@@ -156,6 +156,11 @@ bool image_table_known(struct image_table *t, uint32_t tgid, uint64_t gen);
  * the new one fails), else 0.
  */
 int image_table_refresh(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t event_ns, uint64_t now_ns);
+/*
+ * A process mapped new code (mmap_watch): snapshot its current image again,
+ * now or, within MAPPED_RESNAP_NS of the last snapshot, at that distance.
+ */
+void image_table_mapped(struct image_table *t, uint32_t tgid, uint64_t now_ns);
 
 /* ---- readout: raw stacks into a profile (readout.c) -------------------------------------------- */
 
@@ -335,6 +340,16 @@ uint32_t sampler_filter_flags(const struct sampler_opts *o);
 /* Monotonic clock in ns (the clock of bpf_ktime_get_ns()). */
 uint64_t sampler_now_ns(void);
 
+/* ---- mmap_watch.c: new executable mappings of every process ---------------------------------- */
+
+struct mmap_watch;
+/* Watch every CPU of `cpus` (all online ones: a process maps on any), waking `epfd`. 0 or a negative errno with `err`. */
+int mmap_watch_open(struct mmap_watch **out, const int *cpus, size_t ncpus, int epfd, struct errbuf *err);
+/* Call `cb` with the process id of each new executable mapping since the last read; returns how many. */
+uint64_t mmap_watch_read(struct mmap_watch *w, void (*cb)(uint32_t tgid, void *arg), void *arg);
+void mmap_watch_stats(const struct mmap_watch *w, uint64_t *records, uint64_t *lost);
+void mmap_watch_free(struct mmap_watch *w);
+
 /* ---- a recording's state (sampler.c sets it up and runs it; results.c reads it out) ---------- */
 
 struct target {
@@ -357,6 +372,7 @@ struct sampler {
 	struct procs *pr;
 	struct ring_buffer *rb;
 	struct dwarf *dw; /* --call-graph dwarf */
+	struct mmap_watch *mw; /* new executable mappings, to snapshot a process again (NULL: not watched) */
 	int epfd;         /* with dw: readable when either ring buffer has records */
 	int stats_fd;     /* holds BPF run-time statistics on (bpf_enable_stats), or -1 */
 	struct image_table images;

@@ -214,6 +214,45 @@ static int start_dwarf(struct sampler *s, struct errbuf *err)
 	return 0;
 }
 
+/* One descriptor to wait on: the events ring buffer, and what start_dwarf() or the mmap watch add. */
+static int ensure_epoll(struct sampler *s)
+{
+	if (s->epfd >= 0)
+		return 0;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return -errno;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = ring_buffer__epoll_fd(s->rb) };
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	return 0;
+}
+
+/* The mmap watch saw process `tgid` map new code. */
+static void on_mapped(uint32_t tgid, void *arg)
+{
+	struct sampler *s = arg;
+	image_table_mapped(&s->images, tgid, sampler_now_ns());
+}
+
+/*
+ * Watch new executable mappings of every process (mmap_watch.c), so that a
+ * library loaded and unloaded while recording keeps its names. Best effort:
+ * without it, maps are snapshotted as before.
+ */
+static void start_mmap_watch(struct sampler *s)
+{
+	int *cpus = NULL;
+	size_t n = 0;
+	struct errbuf err;
+	errbuf_init(&err);
+	if (s->o.sym && !getenv("SCORCH_NO_MMAP_WATCH") && ensure_epoll(s) == 0 &&
+	    target_online_cpus(&cpus, &n, &err) == 0)
+		mmap_watch_open(&s->mw, cpus, n, s->epfd, &err);
+	free(cpus);
+	errbuf_release(&err);
+}
+
 static bool have_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
@@ -489,6 +528,7 @@ int sampler_attach(struct sampler *s, struct errbuf *err)
 	e = procs_start(&s->pr, &s->o, &s->sm, &s->sz, s->filter, err);
 	if (e)
 		return e;
+	start_mmap_watch(s);
 	s->attached = true;
 	if (s->track_targets && !(s->o.exec_pid > 0)) {
 		/* a target may have exited between the check in sampler_new() and now */
@@ -523,11 +563,18 @@ int sampler_poll(struct sampler *s, int timeout_ms)
 			if (e)
 				return e;
 		}
+	} else if (s->epfd >= 0) {
+		struct epoll_event ev;
+		if (timeout_ms)
+			epoll_wait(s->epfd, &ev, 1, timeout_ms);
+		n = ring_buffer__consume(s->rb);
 	} else {
 		n = ring_buffer__poll(s->rb, timeout_ms);
 	}
 	if (n < 0 && n != -EINTR)
 		return n;
+	/* after the events: a process's first image is known before its new mappings are */
+	mmap_watch_read(s->mw, on_mapped, s);
 	uint64_t now = sampler_now_ns();
 	image_table_resnap_due(&s->images, now);
 	if (s->track_targets && now >= s->next_liveness_ns) {
@@ -561,6 +608,7 @@ void sampler_free(struct sampler *s)
 	sampler_detach(s);
 	procs_free(s->pr);
 	dwarf_free(s->dw);
+	mmap_watch_free(s->mw);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->stats_fd >= 0)

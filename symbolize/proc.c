@@ -244,6 +244,34 @@ int symbolizer_proc_maps(struct symbolizer *s, int pid, int (*cb)(const struct s
 	return 0;
 }
 
+int symbolizer_proc_keep_gone(struct symbolizer *s, int pid, int from)
+{
+	struct sym_proc *src = proc_get(s, from, false), *p = proc_get(s, pid, false);
+	if (!src || !p || p == src || p->failed)
+		return 0;
+	for (size_t i = 0; i < src->nmaps; i++) {
+		const struct sym_map *old = &src->maps[i];
+		/* the first map ending after old->start is the only one that can overlap it first */
+		size_t lo = 0, hi = p->nmaps;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (p->maps[mid].end <= old->start)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < p->nmaps && p->maps[lo].start < old->end)
+			continue; /* something is mapped there now: the new mapping names it */
+		struct sym_map nm = *old;
+		/* its map_files entry is gone with the mapping; the module stays open */
+		nm.open_path = NULL;
+		int rc = insert_map(p, &nm);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 void symbolizer_proc_exit(struct symbolizer *s, int pid)
 {
 	(void)s;

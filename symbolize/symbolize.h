@@ -117,6 +117,13 @@ struct sym_mmap {
  * Returns 0 or -ENOMEM.
  */
 int symbolizer_proc_mmap(struct symbolizer *s, int pid, const struct sym_mmap *m);
+/*
+ * Live: after a new snapshot of `pid`, keep the executable mappings `from`
+ * (its previous maps, saved with symbolizer_proc_fork()) had where nothing is
+ * mapped now: a library loaded and unloaded (dlclose) between snapshots still
+ * names the samples taken while it was there. 0 or -ENOMEM.
+ */
+int symbolizer_proc_keep_gone(struct symbolizer *s, int pid, int from);
 /* Replay: COMM with exec, a new program image: forget the maps of `pid`. */
 void symbolizer_proc_exec(struct symbolizer *s, int pid);
 /* Replay: FORK of a new process `child` (child != parent): it starts with a copy of the parent's maps. 0 or -ENOMEM. */

@@ -3,7 +3,8 @@
 # Live: on-CPU sampling names hot functions with their exact callers (clang, gcc and lld-linked
 # frame-pointer builds), leaves of a build without frame pointers, kernel frames under the right user frame,
 # the caller of a libc leaf (no frame pointers) repaired but not a library's own with frame pointers,
-# and every kind of target: a command, -p of a running process, -t, a child exiting halfway.
+# a plugin dlopen()ed and dlclose()d while recording, and every kind of target: a command, -p of a
+# running process, -t, a child exiting halfway.
 . "$(dirname "$0")/../testlib.sh"
 . "$TOP/tests/workloads/record_helpers.bash"
 require_bpf
@@ -84,6 +85,31 @@ if record -F 499 -o "$out" -- "$T_WORK/fplib/fplib_main" 1.5 >/dev/null; then
 	check_ratio "frame-pointer library: lib_leaf under exactly main;call_library;lib_middle" "$right" "$total" 0.95
 else
 	fail "fplib: record failed"
+fi
+
+# 3d. A plugin dlopen()ed, run and dlclose()d three times while recording: mapped only while it
+# runs, it is in neither the first snapshot of the process nor the last one. The mmap watch
+# snapshots the process again when it maps the plugin; the control without it shows the test can tell.
+mkdir -p "$T_WORK/dl"
+gcc -O2 -g -fno-omit-frame-pointer -shared -fPIC -o "$T_WORK/dl/libplugin.so" "$WL_SRC/dl_plugin.c" &&
+	gcc -O2 -g -fno-omit-frame-pointer -o "$T_WORK/dl/dl_host" "$WL_SRC/dl_host.c" -ldl ||
+	fail "cannot build the dlopen workload"
+out=$T_WORK/dl.folded
+if record -F 499 -o "$out" -- "$T_WORK/dl/dl_host" "$T_WORK/dl/libplugin.so" 0.4 >/dev/null; then
+	total=$(fsum "$out" "^dl_host;")
+	named=$(fsum "$out" "(^|;)main;plugin_entry;plugin_spin(;|$)")
+	unknown=$(fsum "$out" "\\[unknown\\]")
+	check_ratio "dlopen/dlclose: samples under main;plugin_entry;plugin_spin (the plugin runs ~1.2 of ~2.1 s)" \
+		"$named" "$total" 0.40
+	check_ratio "dlopen/dlclose: samples without an [unknown] frame" "$((total - unknown))" "$total" 0.98
+else
+	fail "dlopen: record failed"
+fi
+out=$T_WORK/dl-nowatch.folded
+if SCORCH_NO_MMAP_WATCH=1 record -F 499 -o "$out" -- "$T_WORK/dl/dl_host" "$T_WORK/dl/libplugin.so" 0.3 >/dev/null; then
+	lost=$(fsum "$out" "\\[unknown\\]")
+	check_ratio "control: without the mmap watch the plugin's samples are [unknown]" "$lost" \
+		"$(fsum "$out" "^dl_host;")" 0.30
 fi
 
 # 4. -p of a process already running, for a fixed -d.
