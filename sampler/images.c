@@ -9,8 +9,10 @@
  * memory. Instead the BPF programs give every process image a generation on
  * its first sample (and a new one after exec or pid reuse) and send an
  * EVENT_NEW_IMAGE; /proc/PID/maps is read then, again 100 ms later (a process
- * first seen inside ld.so has its libraries by then) and at the end for
- * survivors. Older images of a pid keep their maps under an alias, so samples
+ * first seen inside ld.so has its libraries by then), whenever it maps new code
+ * (mmap_watch.c: a dlopen) and at the end for survivors. Snapshots add up: a
+ * mapping gone since (dlclose) stays where nothing replaced it. Older images
+ * of a pid keep their maps under an alias, so samples
  * taken before an exec are named by the program that ran then. The race: a
  * process that exits before user space reads its maps (lives only a few ms)
  * keeps [unknown] frames, counted in the summary.
