@@ -684,12 +684,27 @@ int symbolizer_chain_to_profile(struct symbolizer *s, const struct sym_chain *c,
 	int module = profile_intern(p, c->module, strlen(c->module));
 	if (module < 0)
 		return module;
+	/*
+	 * No symbol in a known file (a stripped binary): named after the file,
+	 * "[cc1]", as perf script | stackcollapse-perf.pl names it; [unknown]
+	 * stays for an address in no file at all.
+	 */
+	char file_name[256];
+	const char *unknown_name = "[unknown]";
+	if (c->module && *c->module && strcmp(c->module, "[unknown]") != 0) {
+		const char *base = strrchr(c->module, '/');
+		base = base && base[1] ? base + 1 : c->module;
+		snprintf(file_name, sizeof(file_name), "[%s]", base);
+		unknown_name = file_name;
+	}
 	size_t k = 0;
 	for (size_t i = c->nframes; i-- > first;) {
 		const struct sym_frame *sf = &c->frames[i];
 		const char *name = sf->name;
 		if (i == c->nframes - 1 && (flags & SYM_PROFILE_DWARF_NAMES) && sf->kind != FRAME_SYNTHETIC)
 			name = c->function;
+		if (sf->kind == FRAME_SYNTHETIC && i == c->nframes - 1 && strcmp(name, "[unknown]") == 0)
+			name = unknown_name;
 		struct frame f = { .module = (uint32_t)module, .kind = sf->kind };
 		int id = profile_intern(p, name, strlen(name));
 		if (id < 0)

@@ -42,6 +42,17 @@ else
 	fail "hot_nofp: record failed"
 fi
 
+# 2b. A stripped binary: its functions have no names, so its frames are named after the file,
+# "[hot_stripped]", as perf script | stackcollapse-perf.pl names them (not [unknown]).
+build_workload hot_stripped cpu_hot.c gcc -O2 -fno-omit-frame-pointer -s
+out=$T_WORK/stripped.folded
+if record -F 499 -o "$out" -- "$T_WORK/hot_stripped" cpu 0.8; then
+	check_ratio "stripped binary: samples whose leaf is named [hot_stripped]" \
+		"$(fsum "$out" ";\\[hot_stripped\\]$")" "$(fsum "$out" "^hot_stripped;")" 0.90
+else
+	fail "hot_stripped: record failed"
+fi
+
 # 3. A syscall-heavy loop: kernel frames sit right under the user function making the syscall.
 out=$T_WORK/sys.folded
 if record -F 499 -o "$out" -- "$T_WORK/hot_clang" sys 1.5; then

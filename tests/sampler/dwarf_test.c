@@ -346,12 +346,19 @@ static int raw_names(const struct sampler_raw_stack *st, void *arg)
 	w->n++;
 	w->st = *st;
 	snprintf(w->comm, sizeof(w->comm), "%s", st->comm);
+	struct profile *p = profile_new();
+	assert_non_null(p);
 	for (size_t i = st->nuser; i-- > 0;) {
 		struct sym_chain c;
 		assert_int_equal(symbolizer_resolve(w->sym, st->sym_pid, st->user_ips[i],
 						    (i ? SYM_RETURN_ADDRESS : 0) | SYM_NO_INLINES, &c), 0);
-		buf_addf(&w->names, ";%s", c.frames[c.nframes - 1].name);
+		/* named as a profile names it (a file's unnamed code is "[file]") */
+		uint32_t ids[64];
+		int n = symbolizer_chain_to_profile(w->sym, &c, p, SYM_PROFILE_NO_INLINES, ids, 64);
+		assert_int_equal(n, 1);
+		buf_addf(&w->names, ";%s", profile_str(p, profile_frame_get(p, ids[0])->name));
 	}
+	profile_free(p);
 	return 0;
 }
 
