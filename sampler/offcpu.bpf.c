@@ -37,14 +37,21 @@ const volatile __u32 bench_floor = 0;
 #define K_TASK_NOLOAD 0x0400
 
 /*
- * A thread's last library caller repair: where it blocked (user ip and sp),
+ * A thread's last library caller repairs: where it blocked (user ip and sp),
  * its walked stack and image, and what exe_caller() found there, in word
  * `slot` above sp. Blocking there again with the same word in that slot, the
- * scan's answer is the same: one word read instead of a scan.
+ * scan's answer is the same: one word read instead of a scan. Several, as a
+ * thread blocks at several places in turn (a server: read, write, poll, a
+ * futex), and one memo would miss every time.
  */
-struct repair_memo {
+#define REPAIR_MEMOS 4
+struct repair_memo_entry {
 	__u64 ip, sp, ustack, gen;
 	__u64 found, slot;
+};
+struct repair_memo {
+	struct repair_memo_entry e[REPAIR_MEMOS];
+	__u32 next; /* the entry replaced next */
 };
 
 /*
@@ -165,22 +172,35 @@ static __always_inline __u64 library_caller(struct offcpu_scratch *sc, __u64 gen
 		lo = mm->start_code;
 		hi = mm->end_code;
 	}
-	if (memo && memo->found && memo->ip == s->ip && memo->sp == s->sp && memo->ustack == uid && memo->gen == gen) {
-		__u64 w;
-		if (!bpf_probe_read_user(&w, sizeof(w), (void *)(s->sp + memo->slot * sizeof(__u64))) && w == memo->found)
-			return w;
+	__u32 stale = REPAIR_MEMOS; /* an entry for this place whose word changed: the one to update */
+	if (memo) {
+#pragma unroll
+		for (int i = 0; i < REPAIR_MEMOS; i++) {
+			struct repair_memo_entry *m = &memo->e[i];
+			if (m->found && m->ip == s->ip && m->sp == s->sp && m->ustack == uid && m->gen == gen) {
+				__u64 w;
+				if (!bpf_probe_read_user(&w, sizeof(w), (void *)(s->sp + (m->slot & (SCAN_WORDS - 1)) * sizeof(__u64))) &&
+				    w == m->found)
+					return w;
+				stale = i;
+				break;
+			}
+		}
 	}
 	s->lo = lo;
 	s->hi = hi;
 	s->gen = gen;
 	__u64 found = exe_caller(s, &sc->ust);
-	if (memo) {
-		memo->ip = s->ip;
-		memo->sp = s->sp;
-		memo->ustack = uid;
-		memo->gen = gen;
-		memo->found = found;
-		memo->slot = s->slot;
+	if (memo && found) {
+		if (stale == REPAIR_MEMOS)
+			stale = memo->next++;
+		struct repair_memo_entry *m = &memo->e[stale & (REPAIR_MEMOS - 1)];
+		m->ip = s->ip;
+		m->sp = s->sp;
+		m->ustack = uid;
+		m->gen = gen;
+		m->found = found;
+		m->slot = s->slot;
 	}
 	return found;
 }
