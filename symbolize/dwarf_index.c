@@ -39,7 +39,9 @@ struct file_alias {
 };
 
 struct dw_cu {
-	Dwarf_Off die_off;
+	Dwarf_Off die_off;     /* the unit's DIE: the skeleton's for a split unit (ranges, line table) */
+	Dwarf *dies_dw;        /* where its function DIEs are: the module's, or a split unit's .dwo */
+	Dwarf_Off dies_off;    /* ... and its unit DIE there */
 	bool built;            /* the function segments */
 	bool lines_built;      /* the files and the line table */
 	Dwarf_Files *files;
@@ -415,7 +417,7 @@ static void build_cu(struct dwarf_index *x, struct dw_cu *cu)
 	uint64_t t0 = sym_cpu_ns();
 	cu->built = true;
 	Dwarf_Die cudie;
-	if (!dwarf_offdie(x->dw, cu->die_off, &cudie))
+	if (!dwarf_offdie(cu->dies_dw, cu->dies_off, &cudie))
 		return;
 	struct builder b = { 0 };
 	if (walk_dies(cu, &b, &cudie) == 0)
@@ -473,14 +475,32 @@ struct dwarf_index *dwarf_index_new(Dwarf *dw)
 	Dwarf_Half version;
 	uint8_t unit_type;
 	Dwarf_Die cudie, subdie;
+	memset(&subdie, 0, sizeof(subdie));
 	while (dwarf_get_units(dw, cu, &next, &version, &unit_type, &cudie, &subdie) == 0) {
 		cu = next;
-		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial)
+		/*
+		 * A skeleton (-gsplit-dwarf) keeps the ranges and the line table here,
+		 * its functions in the .dwo file libdw found for it (DW_AT_dwo_name
+		 * under DW_AT_comp_dir); without that file it still names lines.
+		 */
+		bool skeleton = unit_type == DW_UT_skeleton;
+		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial && !skeleton)
 			continue;
 		if (grow((void **)&x->cus, &cap, x->ncus + 1, sizeof(*x->cus)) < 0)
 			goto fail;
 		uint32_t id = (uint32_t)x->ncus;
-		x->cus[x->ncus++] = (struct dw_cu){ .die_off = dwarf_dieoffset(&cudie) };
+		struct dw_cu *nc = &x->cus[x->ncus++];
+		*nc = (struct dw_cu){ .die_off = dwarf_dieoffset(&cudie), .dies_dw = dw, .dies_off = dwarf_dieoffset(&cudie) };
+		if (skeleton) {
+			Dwarf *split = subdie.cu ? dwarf_cu_getdwarf(subdie.cu) : NULL;
+			if (split) {
+				nc->dies_dw = split;
+				nc->dies_off = dwarf_dieoffset(&subdie);
+			} else {
+				nc->built = true; /* no .dwo: no functions to walk, lines only */
+			}
+			memset(&subdie, 0, sizeof(subdie));
+		}
 		ptrdiff_t off = 0;
 		Dwarf_Addr base, lo, hi;
 		size_t before = x->nranges;
@@ -562,14 +582,14 @@ static struct dw_cu *find_cu(struct dwarf_index *x, uint64_t addr)
 	return NULL;
 }
 
-static const char *node_name(struct dwarf_index *x, struct dw_node *n)
+static const char *node_name(const struct dw_cu *cu, struct dw_node *n)
 {
 	if (n->named)
 		return n->name;
 	n->named = true;
 	Dwarf_Die die;
 	Dwarf_Attribute a;
-	if (!dwarf_offdie(x->dw, n->die_off, &die))
+	if (!dwarf_offdie(cu->dies_dw, n->die_off, &die))
 		return NULL;
 	if (dwarf_attr_integrate(&die, DW_AT_linkage_name, &a) ||
 	    dwarf_attr_integrate(&die, DW_AT_MIPS_linkage_name, &a) || dwarf_attr_integrate(&die, DW_AT_name, &a))
@@ -631,10 +651,10 @@ int dwarf_index_lookup(struct dwarf_index *x, uint64_t addr, bool inlines, bool 
 			/* Without inlines: the outermost function, with the innermost line. */
 			while (!inlines && dn->parent != NONE)
 				dn = &cu->nodes[dn->parent];
-			(*out)[n].name = node_name(x, dn);
+			(*out)[n].name = node_name(cu, dn);
 			return (int)n + 1;
 		}
-		(*out)[n].name = node_name(x, dn);
+		(*out)[n].name = node_name(cu, dn);
 		if (grow((void **)out, cap, n + 2, sizeof(**out)) < 0)
 			return -ENOMEM;
 		(*out)[n + 1] = (struct dw_frame){ 0 };

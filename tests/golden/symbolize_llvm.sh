@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Acceptance: scorch symbolize agrees with llvm-symbolizer --inlining (function, inline chain, file:line)
 # on every byte address of .text of workloads built by gcc and clang at -O2 -g: PIE and
-# non-PIE, shared libraries, DWARF 4 and 5, compressed debug sections, a stripped binary with its debug
+# non-PIE, shared libraries, DWARF 4 and 5, split DWARF (.dwo), compressed debug sections, a stripped binary with its debug
 # file found by build-id (--debug-dir), one found by .gnu_debuglink, MiniDebugInfo (names only), and
 # C++ (g++ and clang++, demangled; where llvm-symbolizer 14 cannot demangle, c++filt is the referee).
 # >= 10,000 addresses, >= 99.9% identical, every disagreement listed with its explanation.
@@ -39,6 +39,9 @@ build_exe gcc_zlib gcc libsym_gcc.so -gz=zlib
 build_exe gcc_buildid gcc libsym_gcc.so -fno-omit-frame-pointer
 build_exe clang_debuglink clang libsym_clang.so -fno-omit-frame-pointer
 build_exe gcc_mini gcc libsym_gcc.so
+# Split DWARF: the functions and inline chains in a .dwo found through the skeleton's DW_AT_dwo_name
+# under DW_AT_comp_dir (gcc writes it beside the output, clang in the directory it runs in).
+(cd "$W" && build_exe gcc_split gcc libsym_gcc.so -gsplit-dwarf && build_exe clang_split clang libsym_clang.so -gsplit-dwarf)
 have_cxx=0
 if command -v g++ >/dev/null && command -v clang++ >/dev/null; then
 	g++ -O2 -g -o "$W/bin/cxx_gcc" "$SRC/cxxwork.cpp"
@@ -109,7 +112,8 @@ compare() { # compare LABEL BIN REF [names-only] [scorch options...]
 	expl=$((expl + ${5#explained=})); unexpl=$((unexpl + ${6#unexplained=}))
 }
 
-for b in gcc_pie gcc_nopie clang_pie clang_nopie gcc_dwarf4 clang_dwarf4 gcc_zlib libsym_gcc.so libsym_clang.so; do
+for b in gcc_pie gcc_nopie clang_pie clang_nopie gcc_dwarf4 clang_dwarf4 gcc_zlib gcc_split clang_split libsym_gcc.so \
+	libsym_clang.so; do
 	compare "$b" "$W/bin/$b" "$W/bin/$b" full
 done
 compare gcc_buildid "$W/bin/gcc_buildid" "$W/ref/gcc_buildid" full --debug-dir "$W/dbg"
