@@ -583,6 +583,7 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	enum stop_reason why = record_loop_run(&l, s);
+	a.stopped_by_guard = why == STOP_OVERHEAD;
 
 	/* every end condition lands here: detach, drain, symbolize, write */
 	sampler_detach(s);

@@ -31,6 +31,7 @@ struct record_args {
 	bool colors_given, countname_given;
 	bool no_demangle, quiet;
 	double max_overhead_pct; /* --max-overhead: % of one CPU; 0 = no limit */
+	bool stopped_by_guard;   /* --max-overhead ended it: the graph says so */
 	char **command;
 };
 

@@ -195,6 +195,8 @@ void record_flame_defaults(struct record_args *a, const struct sampler_stats *st
 			add_count(subtitle, st->lost_stacks);
 			buf_addstr(subtitle, " lost stacks");
 		}
+		if (a->stopped_by_guard)
+			buf_addstr(subtitle, ", stopped early by --max-overhead");
 		f->subtitle = subtitle->data;
 	}
 	if (!a->countname_given) {

@@ -36,7 +36,7 @@ pp=$!
 sleep 0.3
 out=$T_WORK/heavy.folded
 start=$(date +%s.%N)
-record --off-cpu -a -d 20 --max-overhead 2 -o "$out" &
+record --off-cpu -a -d 20 --max-overhead 2 -o "$out" -o "$T_WORK/heavy.svg" &
 rec=$!
 # meanwhile, the kernel's own figures for our off-CPU program, through bpftool (statistics are on
 # while scorch records)
@@ -62,6 +62,8 @@ if [ $rc -eq 0 ] && grep -q "stopped early: our BPF programs used .* above --max
 	ge "${pct:-0}" 2 && ok "its stated overhead $pct% is above the 2% budget" || fail "stated overhead '${pct:-missing}'"
 	[ "$(fsum "$out" "^tp_p[io]ng;")" -gt 0 ] && ok "what was recorded was written (tp_ping/tp_pong stacks)" \
 		|| fail "heavy recording: no tp_ping/tp_pong stacks in the output"
+	grep -q "stopped early by --max-overhead" "$T_WORK/heavy.svg" && ok "the flame graph's subtitle says it stopped early" \
+		|| fail "the flame graph does not say it stopped early"
 	# per run: the summary's figure and the kernel's, mid-run, within a factor of 2
 	ours=$(sed -nE 's/^scorch: overhead: BPF [0-9.]+% of one CPU \(([0-9.]+) us per run.*/\1/p' "$T_WORK/record.err")
 	read -r kns kcnt <<<"$kern"
