@@ -402,6 +402,18 @@ static int resolve_in_module(struct symbolizer *s, struct sym_module *m, const c
 	if (!(flags & SYM_SYMBOL_ONLY))
 		module_load_dwarf(m);
 	const struct sym_symbol *sym = symtab_find(&m->symtab, la);
+	if (!sym && la != rel) {
+		/*
+		 * A "return address" at the very start of a function with no function
+		 * before it follows no call: a function pointer a frame-pointer walk
+		 * read off the stack. Named as perf names it, by the function it points to.
+		 */
+		const struct sym_symbol *at = symtab_find(&m->symtab, rel);
+		if (at && at->start == rel) {
+			sym = at;
+			la = rel;
+		}
+	}
 	int n = 0;
 	if (m->dw && !(flags & SYM_SYMBOL_ONLY)) {
 		n = dwarf_index_lookup(m->dw, la + m->dwarf_bias, !(flags & SYM_NO_INLINES), !(flags & SYM_NO_LINES),

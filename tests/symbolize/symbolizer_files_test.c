@@ -308,6 +308,38 @@ static void test_symbolize_demangle_short(void **state)
 	free(full);
 }
 
+/*
+ * Return addresses are named by the byte before them (the call). One at the very start of a
+ * function whose byte before is in no function (alignment padding) follows no call: a function
+ * pointer a frame-pointer walk read off the stack, named, as perf names it, by the function it
+ * points to. In cpu_fp (nm -S): leaf_mul 0x12a0 + 0x3b, padding, leaf_div at 0x12e0, ..., func_a at 0x1320.
+ */
+static void test_symbolize_return_address_at_function_start(void **state)
+{
+	(void)state;
+	char bin[512];
+	if (!fixture_bin("cpu_fp", bin, sizeof(bin)))
+		skip();
+	uint64_t div = golden_addr("cpu_fp", "leaf_div"), fa = golden_addr("cpu_fp", "func_a");
+	assert_true(div > 0 && fa > 0);
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct sym_mmap m = { .start = 0x555555555000, .len = 0x1000, .pgoff = 0x1000, .filename = bin, .exec = true };
+	assert_int_equal(symbolizer_proc_mmap(s, 100, &m), 0);
+	struct sym_chain c;
+	/* after padding: the function it points at */
+	assert_int_equal(symbolizer_resolve(s, 100, 0x555555554000 + div, SYM_RETURN_ADDRESS, &c), 0);
+	assert_int_equal(c.reason, SYM_OK);
+	assert_string_equal(c.frames[c.nframes - 1].name, "leaf_div");
+	/* one byte in: the byte before is leaf_div's first, the call's */
+	assert_int_equal(symbolizer_resolve(s, 100, 0x555555554000 + div + 1, SYM_RETURN_ADDRESS, &c), 0);
+	assert_int_equal(c.reason, SYM_OK);
+	assert_string_equal(c.frames[c.nframes - 1].name, "leaf_div");
+	/* not a return address: the function itself */
+	assert_int_equal(symbolizer_resolve(s, 100, 0x555555554000 + fa, 0, &c), 0);
+	assert_string_equal(c.frames[c.nframes - 1].name, "func_a");
+	symbolizer_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_symbolize_perf_buildid_cache),
 		cmocka_unit_test(test_symbolize_bad_files),
 		cmocka_unit_test(test_symbolize_demangle_short),
+		cmocka_unit_test(test_symbolize_return_address_at_function_start),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
