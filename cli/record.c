@@ -577,7 +577,7 @@ int cmd_record(int argc, char **argv)
 		cli_report("record", &err);
 		goto out;
 	}
-	l.max_overhead_pct = a.max_overhead_pct;
+	l.guard.budget_pct = a.max_overhead_pct;
 	if (record_loop_setup(&l, s, a.duration_ns, &mask, &err)) {
 		cli_report("record", &err);
 		goto out;

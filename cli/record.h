@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "cli/output.h"
+#include "lib/overhead.h"
 #include "sampler/sampler.h"
 
 struct buf;
@@ -44,11 +45,7 @@ struct loop {
 	pid_t child; /* our command, if any */
 	int child_status;
 	bool child_exited;
-	/* the overhead guard: BPF run time per second of wall time, checked once a second */
-	double max_overhead_pct;   /* 0 = no limit */
-	uint64_t guard_wall_ns, guard_run_ns; /* at the last check */
-	double guard_over_last;    /* the last second's share when it was over the budget, else 0 */
-	double over_pct;           /* STOP_OVERHEAD: the share that ended it */
+	struct overhead_guard guard; /* --max-overhead; over_pct: the share that ended it (STOP_OVERHEAD) */
 };
 
 /* Set up `l` for `s`: `mask` are the blocked signals that end the recording. 0 or a negative errno with `err`. */

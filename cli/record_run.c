@@ -83,37 +83,15 @@ static void reap_child(struct loop *l)
 	}
 }
 
-/*
- * The overhead guard, once a second: true when our BPF programs used more
- * than the budget of one CPU in each of the last two seconds (their mean in
- * over_pct). Whole seconds, twice, so that a burst (the start, when every
- * stack is new and stored; a process starting up) does not end a recording.
- */
+/* The overhead guard (lib/overhead.h) with our BPF programs' run time, checked at most once a second. */
 static bool over_budget(struct loop *l, const struct sampler *s)
 {
-	if (l->max_overhead_pct <= 0)
-		return false;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec, run_ns, cnt;
-	if (l->guard_wall_ns && now - l->guard_wall_ns < 1000000000ull)
-		return false;
-	if (sampler_bpf_time(s, &run_ns, &cnt))
-		return false; /* not measured: the summary says so */
-	bool over = false;
-	if (l->guard_wall_ns && run_ns >= l->guard_run_ns) {
-		double pct = 100.0 * (double)(run_ns - l->guard_run_ns) / (double)(now - l->guard_wall_ns);
-		if (pct > l->max_overhead_pct) {
-			over = l->guard_over_last > 0;
-			l->over_pct = over ? (pct + l->guard_over_last) / 2 : pct;
-			l->guard_over_last = pct;
-		} else {
-			l->guard_over_last = 0;
-		}
-	}
-	l->guard_wall_ns = now;
-	l->guard_run_ns = run_ns;
-	return over;
+	if (!overhead_guard_due(&l->guard, now) || sampler_bpf_time(s, &run_ns, &cnt))
+		return false; /* off, not yet, or not measured (the summary says so) */
+	return overhead_guard_check(&l->guard, now, run_ns);
 }
 
 void record_print_overhead_stop(const struct loop *l)
@@ -123,13 +101,12 @@ void record_print_overhead_stop(const struct loop *l)
 		"--max-overhead %g%%\n"
 		"scorch: hint: lower -F, narrow the target (-p, -t, --cgroup), raise --min-block (off-CPU), or "
 		"allow more with --max-overhead\n",
-		l->over_pct, l->max_overhead_pct);
+		l->guard.over_pct, l->guard.budget_pct);
 }
 
 /* Record until an end condition; every one of them returns here, and the caller detaches and writes. */
 enum stop_reason record_loop_run(struct loop *l, struct sampler *s)
 {
-	l->guard_wall_ns = 0;
 	over_budget(l, s); /* the baseline */
 	for (;;) {
 		struct epoll_event evs[4];

@@ -19,6 +19,7 @@
 
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/overhead.h"
 #include "probes/check.h"
 #include "probes/decode.h"
 #include "probes/internal.h"
@@ -563,31 +564,6 @@ static uint64_t probes_run_ns(const struct trace *t)
 	return ns;
 }
 
-/*
- * The overhead guard, once a second: true when the probes used more than
- * max_overhead_pct of one CPU in each of the last two seconds (their mean in
- * over_pct): a burst does not end a trace.
- */
-static bool over_budget(struct trace *t, uint64_t *last_ms, uint64_t *last_ns)
-{
-	uint64_t now = now_ms();
-	if (t->stats_fd < 0 || now - *last_ms < 1000)
-		return false;
-	uint64_t ns = probes_run_ns(t);
-	double pct = ns >= *last_ns ? 100.0 * (double)(ns - *last_ns) / 1e6 / (double)(now - *last_ms) : 0;
-	*last_ms = now;
-	*last_ns = ns;
-	if (pct <= t->o.max_overhead_pct) {
-		t->over_last = 0;
-		return false;
-	}
-	bool over = t->over_last > 0;
-	if (over)
-		t->over_pct = (pct + t->over_last) / 2;
-	t->over_last = pct;
-	return over;
-}
-
 /* Wait for events until exit(), a stop request, the deadline or the watched process's end. */
 static int event_loop(struct trace *t, int watch_fd)
 {
@@ -601,7 +577,8 @@ static int event_loop(struct trace *t, int watch_fd)
 		epoll_ctl(ep, EPOLL_CTL_ADD, watch_fd, &ev);
 	}
 	uint64_t deadline = t->o.duration > 0 ? now_ms() + (uint64_t)(t->o.duration * 1000.0) : 0;
-	uint64_t guard_ms = now_ms(), guard_ns = t->stats_fd >= 0 ? probes_run_ns(t) : 0;
+	struct overhead_guard guard = { .budget_pct = t->stats_fd >= 0 ? t->o.max_overhead_pct : 0 };
+	overhead_guard_check(&guard, now_ms() * 1000000, probes_run_ns(t)); /* the baseline */
 	int r = 0;
 	while (!t->stop && !t->exiting && !t->err) {
 		int timeout = -1;
@@ -613,8 +590,11 @@ static int event_loop(struct trace *t, int watch_fd)
 		}
 		if (t->stats_fd >= 0 && (timeout < 0 || timeout > 250))
 			timeout = 250; /* wake up for the guard */
-		if (over_budget(t, &guard_ms, &guard_ns))
+		uint64_t now_ns = now_ms() * 1000000;
+		if (overhead_guard_due(&guard, now_ns) && overhead_guard_check(&guard, now_ns, probes_run_ns(t))) {
+			t->over_pct = guard.over_pct;
 			break;
+		}
 		struct epoll_event evs[2];
 		int n = epoll_wait(ep, evs, 2, timeout);
 		if (n < 0) {

@@ -41,7 +41,6 @@ struct trace {
 	bool child_reaped;
 	int err;			/* first error inside a ring buffer callback */
 	int stats_fd;			/* holds BPF run-time statistics on (max_overhead_pct), or -1 */
-	double over_last;		/* the last second's share of one CPU when over the budget, else 0 */
 	double over_pct;		/* the share of one CPU that ended the trace, or 0 */
 	struct errbuf *errp;
 };
