@@ -685,6 +685,18 @@ int symbolizer_module_for(struct symbolizer *s, int pid, uint64_t addr, struct s
 
 /* ---- into a profile ---- */
 
+/* "[cc1]" for code in /usr/lib/gcc/.../cc1 without a symbol, interned in `p`: as perf script |
+ * stackcollapse-perf.pl names "[unknown] (MODULE)". */
+static int intern_file_frame_name(struct profile *p, const char *module)
+{
+	const char *base = strrchr(module, '/');
+	base = base && base[1] ? base + 1 : module;
+	struct buf b = BUF_INIT;
+	int id = buf_addf(&b, "[%s]", base) < 0 ? -ENOMEM : profile_intern(p, b.data, b.len);
+	buf_release(&b);
+	return id;
+}
+
 int symbolizer_chain_to_profile(struct symbolizer *s, const struct sym_chain *c, struct profile *p,
 				unsigned flags, uint32_t *ids, size_t cap)
 {
@@ -696,29 +708,20 @@ int symbolizer_chain_to_profile(struct symbolizer *s, const struct sym_chain *c,
 	int module = profile_intern(p, c->module, strlen(c->module));
 	if (module < 0)
 		return module;
-	/*
-	 * No symbol in a known file (a stripped binary): named after the file,
-	 * "[cc1]", as perf script | stackcollapse-perf.pl names it; [unknown]
-	 * stays for an address in no file at all.
-	 */
-	char file_name[256];
-	const char *unknown_name = "[unknown]";
-	if (c->module && *c->module && strcmp(c->module, "[unknown]") != 0) {
-		const char *base = strrchr(c->module, '/');
-		base = base && base[1] ? base + 1 : c->module;
-		snprintf(file_name, sizeof(file_name), "[%s]", base);
-		unknown_name = file_name;
-	}
+	/* No symbol in a known file (a stripped binary): named after it; [unknown] stays for no file at all. */
+	bool in_file = *c->module && strcmp(c->module, "[unknown]") != 0;
 	size_t k = 0;
 	for (size_t i = c->nframes; i-- > first;) {
 		const struct sym_frame *sf = &c->frames[i];
 		const char *name = sf->name;
 		if (i == c->nframes - 1 && (flags & SYM_PROFILE_DWARF_NAMES) && sf->kind != FRAME_SYNTHETIC)
 			name = c->function;
-		if (sf->kind == FRAME_SYNTHETIC && i == c->nframes - 1 && strcmp(name, "[unknown]") == 0)
-			name = unknown_name;
 		struct frame f = { .module = (uint32_t)module, .kind = sf->kind };
-		int id = profile_intern(p, name, strlen(name));
+		int id;
+		if (in_file && sf->kind == FRAME_SYNTHETIC && i == c->nframes - 1 && strcmp(name, "[unknown]") == 0)
+			id = intern_file_frame_name(p, c->module);
+		else
+			id = profile_intern(p, name, strlen(name));
 		if (id < 0)
 			return id;
 		f.name = (uint32_t)id;
