@@ -118,6 +118,7 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
 	if (first && (!out->first_sample_ns || first < out->first_sample_ns))
 		out->first_sample_ns = first;
 	out->processes = s->images.count;
+	mmap_watch_stats(s->mw, &out->mmaps_seen, &out->mmaps_lost);
 	out->targets_live = s->live;
 	out->targets_total = s->ntargets;
 }

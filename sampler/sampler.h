@@ -205,6 +205,8 @@ struct sampler_stats {
 	uint64_t attach_ns;        /* CLOCK_MONOTONIC time sampling started */
 	uint64_t first_sample_ns;  /* CLOCK_MONOTONIC of the first sample (on-CPU) or first process seen, 0 if none */
 	uint64_t processes;        /* distinct process images seen */
+	uint64_t mmaps_seen;       /* new executable mappings the mmap watch saw (any process) */
+	uint64_t mmaps_lost;       /* ... records the kernel dropped (its ring was full) */
 	size_t targets_live;       /* target processes/threads still alive */
 	size_t targets_total;      /* ... of those ever followed */
 	/* --call-graph dwarf */
