@@ -156,8 +156,15 @@ size_t kallsyms_bytes(const struct kallsyms *k);
 
 /* ---- JIT maps (jitmap.c) ---- */
 
-/* Parse /tmp/perf-PID.map text ("START SIZE name" in hex). Names go to `a`. 0 or -errno. */
-int jitmap_load(const char *path, struct arena *a, struct symtab *out);
+/*
+ * Open a JIT map to read, without trusting it: a regular file (a FIFO would
+ * block), owned by root or by one of `uids` (the process's own; none given:
+ * any owner). An fd, or -errno: -EPERM when someone else owns it (it could
+ * lie about the process), -EINVAL when it is not a regular file.
+ */
+int jitmap_open(const char *path, const uint32_t *uids, size_t nuids);
+/* Parse the JIT map open at `fd` ("START SIZE name" in hex), read from its start. Names go to `a`. 0 or -errno. */
+int jitmap_load_fd(int fd, struct arena *a, struct symtab *out);
 
 /* ---- processes (proc.c) ---- */
 
@@ -185,6 +192,19 @@ struct sym_proc {
 	size_t nmaps, cap;
 	struct symtab jit;
 	const char *jit_name;      /* "/tmp/perf-PID.map" */
+	bool jit_untrusted;        /* its map was owned by another user: ignored */
+	/*
+	 * Where its JIT map is, learnt from /proc while it lived (`live`): a
+	 * process in a container writes /tmp/perf-NSPID.map in its own /tmp, under
+	 * the pid it knows itself by. The map is opened then, when there is one,
+	 * and read at the first lookup: the open file outlives the process and its
+	 * mount namespace, and the JIT's later lines are read too.
+	 */
+	bool live;
+	int host_pid;              /* the process's pid here (an alias's is its original's) */
+	int nspid;                 /* its pid in its own PID namespace */
+	uint32_t uids[4];          /* real, effective, saved, filesystem: who may own its map */
+	int jit_fd;                /* -1: not opened */
 };
 
 struct sym_proc *proc_get(struct symbolizer *s, int pid, bool create);

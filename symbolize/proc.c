@@ -42,6 +42,7 @@ struct sym_proc *proc_get(struct symbolizer *s, int pid, bool create)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->jit_fd = -1;
 	if (htab_insert(&s->proc_index, h, (uint32_t)s->nprocs) < 0) {
 		free(p);
 		return NULL;
@@ -64,6 +65,11 @@ static void proc_clear(struct sym_proc *p)
 	p->failed = false;
 	symtab_release(&p->jit);
 	p->jit_loaded = false;
+	p->jit_untrusted = false;
+	p->live = false;
+	if (p->jit_fd >= 0)
+		close(p->jit_fd);
+	p->jit_fd = -1;
 }
 
 void proc_free_all(struct symbolizer *s)
@@ -203,6 +209,14 @@ int symbolizer_proc_fork(struct symbolizer *s, int child, int parent)
 	proc_clear(c);
 	if (!pp || !pp->nmaps)
 		return 0;
+	if (pp->live) {
+		/* an alias of a live snapshot (an older image, a backup): the same JIT map */
+		c->live = true;
+		c->host_pid = pp->host_pid;
+		c->nspid = pp->nspid;
+		memcpy(c->uids, pp->uids, sizeof(c->uids));
+		c->jit_fd = pp->jit_fd >= 0 ? fcntl(pp->jit_fd, F_DUPFD_CLOEXEC, 0) : -1;
+	}
 	if (c->cap < pp->nmaps) {
 		struct sym_map *v = realloc(c->maps, pp->nmaps * sizeof(*v));
 		if (!v)
@@ -368,6 +382,81 @@ done:
 	}
 }
 
+/*
+ * Who `pid` is to its JIT map: its uids and its pid in its own PID namespace,
+ * from /proc/PID/status ("Uid:" and "NSpid:", the last of which is the
+ * innermost). False when unreadable.
+ */
+static bool read_identity(int pid, struct sym_proc *p)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	struct buf text = BUF_INIT;
+	if (file_read_all(path, &text, NULL) < 0) {
+		buf_release(&text);
+		return false;
+	}
+	bool uids = false;
+	p->nspid = pid;
+	for (const char *c = text.data, *end = text.data + text.len; c < end;) {
+		const char *nl = memchr(c, '\n', (size_t)(end - c));
+		const char *le = nl ? nl : end;
+		if (le - c > 4 && memcmp(c, "Uid:", 4) == 0) {
+			const char *q = c + 4;
+			int n = 0;
+			for (; n < 4; n++) {
+				while (q < le && (*q == ' ' || *q == '\t'))
+					q++;
+				uint64_t v = 0;
+				const char *d = q;
+				while (q < le && *q >= '0' && *q <= '9' && q - d < 10)
+					v = v * 10 + (uint64_t)(*q++ - '0');
+				if (q == d || v > UINT32_MAX)
+					break;
+				p->uids[n] = (uint32_t)v;
+			}
+			uids = n == 4;
+		} else if (le - c > 6 && memcmp(c, "NSpid:", 6) == 0) {
+			/* the last number on the line */
+			const char *q = le;
+			while (q > c + 6 && (q[-1] == ' ' || q[-1] == '\t'))
+				q--;
+			const char *d = q;
+			while (d > c + 6 && d[-1] >= '0' && d[-1] <= '9' && q - d < 10)
+				d--;
+			int v = 0;
+			for (const char *k = d; k < q; k++)
+				v = v * 10 + (*k - '0');
+			if (d < q && v > 0)
+				p->nspid = v;
+		}
+		c = le + 1;
+	}
+	buf_release(&text);
+	return uids;
+}
+
+/* A live process with anonymous executable memory: open its JIT map now, while its root is reachable. */
+static void open_live_jit_map(struct sym_proc *p, int pid)
+{
+	p->host_pid = pid;
+	p->live = read_identity(pid, p);
+	if (!p->live)
+		return;
+	bool anon = false;
+	for (size_t i = 0; i < p->nmaps && !anon; i++)
+		anon = p->maps[i].anon;
+	if (!anon)
+		return;
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", pid, p->nspid);
+	int fd = jitmap_open(path, p->uids, 4);
+	if (fd >= 0)
+		p->jit_fd = fd;
+	else if (fd == -EPERM)
+		p->jit_untrusted = true;
+}
+
 int symbolizer_proc_snapshot(struct symbolizer *s, int pid, struct errbuf *err)
 {
 	char path[64];
@@ -441,6 +530,8 @@ int symbolizer_proc_snapshot(struct symbolizer *s, int pid, struct errbuf *err)
 	buf_release(&text);
 	if (rc < 0)
 		return errbuf_set(err, rc, "cannot snapshot pid %d: out of memory", pid);
+	if (!s->o.no_jit_maps)
+		open_live_jit_map(p, pid);
 	return 0;
 }
 

@@ -52,6 +52,7 @@ enum sym_reason {
 	SYM_NO_SYMBOL,       /* inside the module, but in no symbol (stripped, gap, past the end) */
 	SYM_ANON,            /* anonymous executable memory with no JIT map entry */
 	SYM_NO_KERNEL_SYMBOLS, /* kallsyms unreadable or hidden (kptr_restrict: addresses are 0) */
+	SYM_JIT_MAP_UNTRUSTED, /* anonymous executable memory whose JIT map another user owns: ignored */
 	SYM_REASON_COUNT
 };
 
@@ -70,7 +71,8 @@ struct symbolizer_opts {
 	                           and llvm-symbolizer print it (sym_demangle()) */
 	bool no_perf_cache;     /* don't look in perf's build-id cache (~/.debug) */
 	bool no_system_debug;   /* don't look in /usr/lib/debug (tests) */
-	bool no_jit_maps;       /* don't read /tmp/perf-PID.map */
+	bool no_jit_maps;       /* don't read /tmp/perf-PID.map (a live process's own /tmp:
+	                           perf-NSPID.map in its root, owned by it or root) */
 	bool snapshot_unknown_pids; /* live use: a pid never seen is snapshotted from /proc on its
 	                               first lookup (leave false when replaying a recording) */
 };

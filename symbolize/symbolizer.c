@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -37,6 +38,7 @@ static const char *const reason_text[SYM_REASON_COUNT] = {
 	[SYM_NO_SYMBOL] = "no symbol covers the address",
 	[SYM_ANON] = "anonymous executable memory without a JIT map",
 	[SYM_NO_KERNEL_SYMBOLS] = "kernel symbols unavailable",
+	[SYM_JIT_MAP_UNTRUSTED] = "JIT map ignored: owned by neither the process's user nor root",
 };
 
 const char *sym_reason_str(enum sym_reason r)
@@ -543,19 +545,42 @@ static int resolve_kernel(struct symbolizer *s, uint64_t addr, unsigned flags, s
 	return 0;
 }
 
+/*
+ * Read the JIT map of `p` (named `path`, /tmp/perf-PID.map): the one opened
+ * while it lived, else the one in its root if it still lives, else `path`.
+ */
+static void jit_load(struct symbolizer *s, struct sym_proc *p, const char *path)
+{
+	int fd = p->jit_fd;
+	if (fd < 0 && p->live && !p->jit_untrusted) {
+		char in_root[96];
+		snprintf(in_root, sizeof(in_root), "/proc/%d/root/tmp/perf-%d.map", p->host_pid, p->nspid);
+		fd = jitmap_open(in_root, p->uids, 4);
+	}
+	if (fd < 0 && !p->jit_untrusted)
+		fd = jitmap_open(path, p->uids, p->live ? 4 : 0);
+	if (fd == -EPERM)
+		p->jit_untrusted = true;
+	if (fd < 0)
+		return;
+	jitmap_load_fd(fd, &s->arena, &p->jit);
+	if (fd != p->jit_fd)
+		close(fd);
+}
+
 static int resolve_jit(struct symbolizer *s, struct sym_proc *p, uint64_t addr, struct sym_chain *out)
 {
 	if (!p->jit_loaded) {
 		p->jit_loaded = true;
 		char path[64];
-		snprintf(path, sizeof(path), "/tmp/perf-%d.map", p->pid);
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", p->live ? p->host_pid : p->pid);
 		p->jit_name = sym_intern(s, path, strlen(path));
 		if (!s->o.no_jit_maps)
-			jitmap_load(path, &s->arena, &p->jit);
+			jit_load(s, p, path);
 	}
 	const struct sym_symbol *sym = symtab_find(&p->jit, addr);
 	if (!sym || addr >= sym->end)
-		return unknown_chain(s, SYM_ANON, p->jit_name, addr, out);
+		return unknown_chain(s, p->jit_untrusted ? SYM_JIT_MAP_UNTRUSTED : SYM_ANON, p->jit_name, addr, out);
 	struct memo_key k = { .key = &p->jit, .mapname = p->jit_name, .addr = addr, .flags = 0 };
 	uint64_t h = memo_hash(&k);
 	const struct memo_entry *e = memo_find(s, &k, h);
