@@ -498,6 +498,21 @@ static void args_release(struct record_args *a)
 	free(a->cpus);
 }
 
+/* JIT code left unnamed: say why and how to get the names, once, after the summary. */
+static void print_jit_hints(const struct symbolizer *sym)
+{
+	struct symbolizer_stats st;
+	symbolizer_get_stats(sym, &st);
+	if (st.unknown[SYM_ANON])
+		fprintf(stderr, "scorch: %llu addresses in JIT code have no name: no /tmp/perf-PID.map covers them "
+				"(start node with --perf-basic-prof; for a JVM, `jcmd PID Compiler.perfmap` before the "
+				"recording ends)\n", (unsigned long long)st.unknown[SYM_ANON]);
+	if (st.unknown[SYM_JIT_MAP_UNTRUSTED])
+		fprintf(stderr, "scorch: %llu addresses in JIT code have no name: their /tmp/perf-PID.map is owned by "
+				"neither the process's user nor root, so it was ignored (it could lie); chown it to "
+				"the process's user\n", (unsigned long long)st.unknown[SYM_JIT_MAP_UNTRUSTED]);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_args a;
@@ -672,6 +687,8 @@ int cmd_record(int argc, char **argv)
 		record_print_summary(&a, &st, target.data, why, &l);
 		if (written.len)
 			fprintf(stderr, "scorch: wrote %s\n", written.data);
+		if (p)
+			print_jit_hints(sym);
 		if (p ? !profile_stack_count(p) : !raw_stacks)
 			fprintf(stderr, "scorch: nothing was recorded: did the target run%s?\n",
 				a.so.mode == SAMPLER_OFFCPU ? " and block" : " on a CPU");

@@ -53,4 +53,16 @@ if record -F 499 -o "$out" -- unshare --pid --mount --fork --propagation private
 else
 	fail "container: record failed"
 fi
+# 3. A JIT writing no map: its code is named after the map it lacks, as stackcollapse-perf.pl names
+# perf's "[unknown] (/tmp/perf-PID.map)", and the summary says how to get the names.
+out=$T_WORK/jit_nomap.folded
+if JIT_HOT_NO_MAP=1 record -F 499 -o "$out" -- "$BIN_DIR/jit_hot" 0.6; then
+	check_ratio "no map: samples in [perf-PID.map] under main;run_jit" \
+		"$(fsum "$out" '^jit_hot;.*main;run_jit;\[perf-[0-9]+\.map\]$')" "$(fsum "$out" '^jit_hot;')" 0.90
+	if grep -q "addresses in JIT code have no name: no /tmp/perf-PID.map.*--perf-basic-prof" "$T_WORK/record.err"
+	then ok "no map: the summary says how to get JIT names"
+	else fail "no map: the summary lacks the JIT map hint"; sed 's/^/  /' "$T_WORK/record.err"; fi
+else
+	fail "no map: record failed"
+fi
 finish
