@@ -138,7 +138,8 @@ static void usage(FILE *out)
 	      "                        pointers (Debian's libc, -O2 builds) are found. It costs a\n"
 	      "                        copy per sample and unwinding in scorch; a stack deeper than\n"
 	      "                        SIZE, or code without CFI, starts at an [unknown] frame.\n"
-	      "                        x86-64; not with --wakeup\n"
+	      "                        x86-64. With --wakeup the waker's stacks are still walked\n"
+	      "                        by frame pointers (at the wakeup, in the kernel)\n"
 	      "  -U, --user-stacks-only    no kernel frames\n"
 	      "  -K, --kernel-stacks-only  no user frames\n"
 	      "      --idle            on-CPU: count the idle task too\n"
@@ -468,10 +469,6 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	}
 	if (a->so.dwarf_stack_size && a->so.kernel_stacks_only) {
 		rc = cli_usage_error("record", "--call-graph dwarf unwinds user stacks: it cannot be combined with -K");
-		goto out;
-	}
-	if (a->so.dwarf_stack_size && a->so.wakeup) {
-		rc = cli_usage_error("record", "--wakeup is not supported with --call-graph dwarf: use -g (frame pointers)");
 		goto out;
 	}
 	if (a->so.idle && !a->so.all && !a->so.cgroup && a->so.mode != SAMPLER_OFFCPU) {

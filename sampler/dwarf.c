@@ -17,9 +17,12 @@
  * time, matched by thread and interval id. The ring buffer is consumed in
  * order, so a START is always seen before its END; a thread has at most one
  * pending START (a newer one replaces an older one, whose interval was left
- * out by --min-block/--max-block).
+ * out by --min-block/--max-block). With --wakeup, the END carries the waker
+ * (its stacks walked in the kernel by frame pointers, as without DWARF): the
+ * interval is counted under the START's stack and that waker.
  */
 #include "sampler/internal.h"
+#include "sampler/offcpu.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -46,6 +49,7 @@ struct dwarf_key {
 	uint32_t flags;   /* SAMPLE_* */
 	uint32_t nframes;
 	char comm[SAMPLER_COMM_LEN];
+	struct offcpu_waker waker; /* --wakeup: flags has OFFCPU_HAS_WAKER; else all 0 */
 };
 
 struct dwarf_entry {
@@ -283,13 +287,48 @@ static void key_from_head(const struct dwarf *d, const struct sampler_dwarf_head
 	memcpy(k->comm, h->comm, sizeof(k->comm));
 }
 
-/* An END whose START is not there: its time is kept, under a [lost stack]. */
-static void end_unmatched(struct dwarf *d, const struct sampler_dwarf_head *h)
+/* The waker an END record carries after its head (--wakeup), into *w; false when none. */
+static bool end_waker(const struct sampler_dwarf_head *h, const void *data, size_t len, struct offcpu_waker *w)
+{
+	if (h->stack_len != sizeof(*w) || len < sizeof(*h) + sizeof(*w))
+		return false;
+	memcpy(w, (const uint8_t *)data + sizeof(*h), sizeof(*w));
+	if (!(w->flags & OFFCPU_HAS_WAKER)) {
+		memset(w, 0, sizeof(*w));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The entry counting entry `at`'s stack woken by `w`: its key with the waker,
+ * the same frames. `at` itself when the table is full (the waker is then not
+ * shown, counted as capped), or -ENOMEM.
+ */
+static int64_t entry_with_waker(struct dwarf *d, uint32_t at, const struct offcpu_waker *w)
+{
+	struct dwarf_key k = d->entries[at].k;
+	uint64_t ips[SAMPLER_MAX_DEPTH];
+	/* copied: entry_get() may move d->ips */
+	memcpy(ips, &d->ips[d->entries[at].frames], k.nframes * sizeof(ips[0]));
+	k.waker = *w;
+	int64_t i = entry_get(d, &k, ips, d->count < d->max_stacks);
+	if (i == -ENOSPC) {
+		d->st.capped++;
+		return at;
+	}
+	return i;
+}
+
+/* An END whose START is not there: its time is kept, under a [lost stack] (and its waker). */
+static void end_unmatched(struct dwarf *d, const struct sampler_dwarf_head *h, const struct offcpu_waker *w)
 {
 	struct dwarf_key k;
 	key_from_head(d, h, &k);
 	static const uint64_t none[1];
 	k.flags |= SAMPLE_USTACK_LOST;
+	if (w)
+		k.waker = *w;
 	int64_t i = entry_get(d, &k, none, true);
 	if (i < 0) {
 		d->error = (int)i;
@@ -312,13 +351,20 @@ int dwarf_add_record(struct dwarf *d, const void *data, size_t len)
 	memcpy(&h, data, sizeof(h));
 	d->st.records++;
 	if (h.type == DWARF_OFFCPU_END) {
+		struct offcpu_waker w;
+		bool woken = end_waker(&h, data, len, &w);
 		struct pending *p = pending_of(d, h.tid, false);
 		if (p && p->id && p->id == h.id) {
-			d->entries[p->entry].count++;
-			d->entries[p->entry].ns += h.ns;
+			int64_t at = woken ? entry_with_waker(d, p->entry, &w) : (int64_t)p->entry;
 			p->id = 0;
+			if (at < 0) {
+				d->error = (int)at;
+				return d->error;
+			}
+			d->entries[at].count++;
+			d->entries[at].ns += h.ns;
 		} else {
-			end_unmatched(d, &h);
+			end_unmatched(d, &h, woken ? &w : NULL);
 		}
 		return d->error;
 	}
@@ -486,6 +532,28 @@ int dwarf_read(struct dwarf *d, struct readout *r, struct bpf_object *obj, uint3
 		else if (e)
 			break;
 		e = 0;
+		const struct offcpu_waker *w = &en->k.waker;
+		if (w->flags & OFFCPU_HAS_WAKER) {
+			/* the waker's stacks are in the same object's maps, walked by frame pointers */
+			rs.has_waker = true;
+			rs.waker.tgid = w->tgid;
+			rs.waker.gen = w->gen;
+			rs.waker.comm = w->comm;
+			rs.waker.ufix = w->ufix;
+			rs.waker.flags = w->flags & ~OFFCPU_HAS_WAKER;
+			int got = stack_cache_get(&cache, w->kstack, &rs.waker.kstack);
+			if (got == -ENOENT)
+				rs.waker.flags |= SAMPLE_KSTACK_LOST;
+			else if (got)
+				e = got;
+			got = stack_cache_get(&cache, w->ustack, &rs.waker.ustack);
+			if (got == -ENOENT)
+				rs.waker.flags |= SAMPLE_USTACK_LOST;
+			else if (got)
+				e = got;
+			if (e)
+				break;
+		}
 		if (en->k.nframes) {
 			ust->nr = en->k.nframes;
 			memcpy(ust->ips, &d->ips[en->frames], en->k.nframes * sizeof(ust->ips[0]));

@@ -267,23 +267,41 @@ static __always_inline __u32 dwarf_start(struct offcpu_start *st, __u32 tid)
 	return SAMPLE_DWARF_SENT;
 }
 
-/* --call-graph dwarf: the END of interval `st->id` of thread `tid`, `delta` ns off CPU. 0, or -1 when the ring is full. */
-static __always_inline int dwarf_end(const struct offcpu_start *st, __u32 tid, __u64 delta)
+/*
+ * --call-graph dwarf: the END of interval `st->id` of thread `tid`, `delta` ns
+ * off CPU; with --wakeup, the waker `w` (NULL: none known) follows the head
+ * (stack_len says so). 0, or -1 when the ring is full.
+ */
+static __always_inline int dwarf_end(const struct offcpu_start *st, __u32 tid, __u64 delta,
+				     const struct offcpu_waker *w)
 {
-	struct sampler_dwarf_head h;
-	__builtin_memset(&h, 0, sizeof(h));
-	h.type = DWARF_OFFCPU_END;
-	h.gen = st->gen;
-	h.kstack = st->kstack;
-	h.id = st->id;
-	h.ns = delta;
-	h.ts = st->ts + delta;
-	h.tgid = st->tgid;
-	h.tid = tid;
-	h.flags = st->flags & ~(SAMPLE_DWARF_SENT | SAMPLE_DWARF_FULL);
-	__builtin_memcpy(h.comm, st->comm, sizeof(h.comm));
-	if (bpf_ringbuf_output(&samples, &h, sizeof(h), BPF_RB_NO_WAKEUP))
+	struct sampler_dwarf_head *h;
+	if (wakeup)
+		h = bpf_ringbuf_reserve(&samples, sizeof(*h) + sizeof(struct offcpu_waker), 0);
+	else
+		h = bpf_ringbuf_reserve(&samples, sizeof(*h), 0);
+	if (!h)
 		return -1;
+	__builtin_memset(h, 0, sizeof(*h));
+	h->type = DWARF_OFFCPU_END;
+	h->gen = st->gen;
+	h->kstack = st->kstack;
+	h->id = st->id;
+	h->ns = delta;
+	h->ts = st->ts + delta;
+	h->tgid = st->tgid;
+	h->tid = tid;
+	h->flags = st->flags & ~(SAMPLE_DWARF_SENT | SAMPLE_DWARF_FULL);
+	__builtin_memcpy(h->comm, st->comm, sizeof(h->comm));
+	if (wakeup) {
+		struct offcpu_waker *out = (struct offcpu_waker *)(h + 1);
+		if (w)
+			__builtin_memcpy(out, w, sizeof(*out));
+		else
+			__builtin_memset(out, 0, sizeof(*out));
+		h->stack_len = sizeof(*out);
+	}
+	bpf_ringbuf_submit(h, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -415,10 +433,19 @@ static __always_inline void switch_in(bool btf, struct task_struct *next)
 	}
 	bool keep = delta >= min_block_ns && delta <= max_block_ns;
 	if (dwarf_stack && keep && (st->flags & SAMPLE_DWARF_SENT)) {
-		/* user space has the stack: tell it the time */
-		if (dwarf_end(st, tid, delta) == 0) {
+		/* user space has the stack: tell it the time (and the waker) */
+		struct offcpu_waker *dw = NULL;
+		if (wakeup && btf)
+			dw = ot->waker.flags & OFFCPU_HAS_WAKER ? &ot->waker : NULL;
+		else if (wakeup)
+			dw = bpf_map_lookup_elem(&offcpu_wakers, &tid);
+		if (dwarf_end(st, tid, delta, dw) == 0) {
 			stat_add(STAT_SAMPLES, 1);
 			start_clear(btf, st, tid);
+			if (dw && btf)
+				dw->flags = 0;
+			else if (dw)
+				bpf_map_delete_elem(&offcpu_wakers, &tid);
 			return;
 		}
 		/* ... or count the interval here, as a [lost stack] */

@@ -295,9 +295,6 @@ static int check_opts(const struct sampler_opts *o, struct errbuf *err)
 					  o->dwarf_stack_size, SAMPLER_DWARF_MAX_STACK);
 		if (o->kernel_stacks_only)
 			return errbuf_set(err, -EINVAL, "--call-graph dwarf unwinds user stacks: not with --kernel-stacks-only");
-		if (o->wakeup)
-			return errbuf_set(err, -EINVAL, "--wakeup is not supported with --call-graph dwarf: "
-							"use frame pointers (-g) for off-wake graphs");
 		if (!o->sym)
 			return errbuf_set(err, -EINVAL, "--call-graph dwarf needs a symbolizer to unwind with");
 	}

@@ -5,7 +5,7 @@
 # samples (and broken with frame pointers: the control); time inside libc's qsort named with its
 # libc frames, its callers and its callback, stack for stack as `perf record --call-graph dwarf`
 # + perf script shows it; off-CPU time blocked in read(2) under main;reader_outer;reader_inner;
-# read with no caller repair; a process already running (-p); a Go program whose assembly leaf
+# read with no caller repair, and with --wakeup the writer that woke it; a process already running (-p); a Go program whose assembly leaf
 # breaks frame-pointer walks; and with a tiny ring buffer, every sample whose stack could not be
 # copied counted, in the output as in the summary.
 . "$(dirname "$0")/../testlib.sh"
@@ -119,6 +119,19 @@ if SCORCH_NO_CALLER_FIX=1 record --off-cpu --call-graph dwarf -o "$out" -- "$T_W
 else
 	fail "off-CPU --call-graph dwarf: record failed"
 fi
+# 3b. --wakeup: the same blocked chain, unwound with DWARF, then "--" and the waker: the writer
+# thread's write(2) waking the pipe's reader (its stacks walked by frame pointers, as without DWARF).
+out=$T_WORK/wake.folded
+if record --off-cpu --wakeup --call-graph dwarf -o "$out" -- "$T_WORK/dw_clang" read 1.5; then
+	total=$(fsum "$out" "^dw_clang;")
+	woken=$(fsum "$out" "^dw_clang;_start;([^;]*;)*main;reader_outer;reader_inner;(read|__GI___libc_read)(;[^;]*)*;--;([^;]*;)*(anon_)?pipe_write;([^;]*;)*writer$")
+	check_ratio "--wakeup: blocked DWARF chain, then the writer's pipe_write after --" "$woken" "$total" 0.90
+	r=$(ratio "$total" 1500000000)
+	between "$r" 0.85 1.1 && ok "--wakeup: $total ns blocked = $r x the 1.5 s" \
+		|| fail "--wakeup: $total ns blocked = $r x the 1.5 s, expected 0.85-1.1"
+else
+	fail "off-CPU --call-graph dwarf --wakeup: record failed"
+fi
 out=$T_WORK/read-fp.folded
 if SCORCH_NO_CALLER_FIX=1 record --off-cpu -o "$out" -- "$T_WORK/dw_clang" read 0.7; then
 	right=$(fsum "$out" "(^|;)main;reader_outer;reader_inner;(read|__GI___libc_read)(;|$)")
@@ -190,7 +203,7 @@ fi
 
 # 6. Usage errors: bad sizes, unsupported combinations.
 for bad in "--call-graph dwarf,0" "--call-graph dwarf,65536" "--call-graph dwarf,x" "--call-graph lbr" \
-	"--call-graph fp,8" "--call-graph dwarf --off-cpu --wakeup" "--call-graph dwarf -K"; do
+	"--call-graph fp,8" "--call-graph dwarf -K"; do
 	# shellcheck disable=SC2086
 	"$SCORCH" record $bad -o "$T_WORK/x.folded" -- true 2>"$T_WORK/usage.err"
 	rc=$?

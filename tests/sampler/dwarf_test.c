@@ -19,6 +19,7 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "sampler/internal.h"
+#include "sampler/offcpu.h"
 #include "symbolize/symbolize.h"
 #include "symbolize/unwind.h"
 
@@ -270,6 +271,61 @@ static void test_dwarf_offcpu_start_and_end_pair_up(void **state)
 	free(end);
 }
 
+/* --wakeup: an END carrying a waker counts its START's stack under that waker; a part without one does not. */
+static void test_dwarf_offcpu_end_with_waker(void **state)
+{
+	struct fixture *f = *state;
+	profile_free(f->p);
+	f->p = profile_new();
+	assert_true(profile_add_value_type(f->p, "off-cpu", "nanoseconds") >= 0);
+	assert_true(dw_outer_fn(&f->rec, 4) != 0);
+	struct record *end = calloc(1, sizeof(*end));
+	assert_non_null(end);
+	struct offcpu_waker w = { .gen = 1, .kstack = 0, .ustack = 0, .tgid = (uint32_t)getpid(),
+				  .flags = OFFCPU_HAS_WAKER };
+	memcpy(w.comm, "wk", 3);
+
+	/* woken by "wk" twice, 300 + 400 ns */
+	for (uint64_t id = 1; id <= 2; id++) {
+		head(&f->rec, DWARF_OFFCPU_START, 7, id, 0);
+		add(f, &f->rec);
+		head(end, DWARF_OFFCPU_END, 7, id, 100 * (id + 2));
+		end->h.stack_len = sizeof(w);
+		memcpy(end->stack, &w, sizeof(w));
+		add(f, end);
+	}
+	/* a waker part with no waker in it: counted as without --wakeup */
+	head(&f->rec, DWARF_OFFCPU_START, 7, 3, 0);
+	add(f, &f->rec);
+	head(end, DWARF_OFFCPU_END, 7, 3, 50);
+	end->h.stack_len = sizeof(w);
+	memset(end->stack, 0, sizeof(w));
+	add(f, end);
+	/* a record cut short inside its waker part: the part is ignored, the time kept */
+	head(&f->rec, DWARF_OFFCPU_START, 7, 4, 0);
+	add(f, &f->rec);
+	head(end, DWARF_OFFCPU_END, 7, 4, 7);
+	end->h.stack_len = sizeof(w);
+	memcpy(end->stack, &w, sizeof(w));
+	assert_int_equal(dwarf_add_record(f->d, end, sizeof(end->h) + sizeof(w) - 1), 0);
+	read_lines(f, DWARF_OFFCPU_START);
+
+	int64_t woken = 0, alone = 0;
+	for (size_t i = 0; i < f->lines.count; i++) {
+		const char *line = f->lines.lines[i].stack;
+		/* stack ids 0: no waker stacks, only its name after the separator */
+		if (ends_with(line, ";dw_leaf_fn;capture_record;--;wk"))
+			woken += f->lines.lines[i].value;
+		else if (ends_with(line, ";dw_leaf_fn;capture_record"))
+			alone += f->lines.lines[i].value;
+		else
+			fail_msg("unexpected stack: %s", line);
+	}
+	assert_int_equal(woken, 300 + 400);
+	assert_int_equal(alone, 50 + 7);
+	free(end);
+}
+
 static void test_dwarf_bad_records_are_skipped(void **state)
 {
 	struct fixture *f = *state;
@@ -429,6 +485,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dwarf_unwinds_to_the_outermost_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dwarf_short_copy_ends_in_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dwarf_offcpu_start_and_end_pair_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dwarf_offcpu_end_with_waker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dwarf_bad_records_are_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dwarf_stack_table_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dwarf_raw_stacks_are_the_unwound_frames, setup, teardown),
