@@ -3,7 +3,8 @@
 # Live: JIT code named from /tmp/perf-PID.map (the V8 / JVM convention) with its exact callers,
 # including names the JIT appends while running, and for a process in a container (its own PID and
 # mount namespaces, a private /tmp holding /tmp/perf-1.map) that has exited, with its namespace,
-# before the recording ends. perf 6.1 names neither of the container's functions.
+# before the recording ends, also when the binary itself exists only inside the container. perf 6.1
+# names neither of the container's JIT functions.
 . "$(dirname "$0")/../testlib.sh"
 . "$TOP/tests/workloads/record_helpers.bash"
 require_bpf
@@ -53,6 +54,20 @@ if record -F 499 -o "$out" -- unshare --pid --mount --fork --propagation private
 else
 	fail "container: record failed"
 fi
+# 2b. The binary itself only inside the container (copied into its private /tmp): named through
+# the process's root, opened while it lived.
+out=$T_WORK/jit_ns_bin.folded
+[ -e /tmp/jit_hot_in_container ] && fail "/tmp/jit_hot_in_container exists outside the container"
+if record -F 499 -o "$out" -- unshare --pid --mount --fork --propagation private \
+	sh -c 'mount -t tmpfs tmpfs /tmp && cp "$0" /tmp/jit_hot_in_container && exec /tmp/jit_hot_in_container 1' \
+	"$BIN_DIR/jit_hot"; then
+	total=$(fsum "$out" "^jit_hot_in_cont[^;]*;")
+	check_ratio "binary in the container: samples under main;run_jit;jit_spin_(early|late)" \
+		"$(fsum "$out" "^jit_hot_in_cont[^;]*;.*$JIT")" "$total" 0.90
+else
+	fail "binary in the container: record failed"
+fi
+
 # 3. A JIT writing no map: its code is named after the map it lacks, as stackcollapse-perf.pl names
 # perf's "[unknown] (/tmp/perf-PID.map)", and the summary says how to get the names.
 out=$T_WORK/jit_nomap.folded
