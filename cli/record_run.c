@@ -189,7 +189,8 @@ void record_flame_defaults(struct record_args *a, const struct sampler_stats *st
 		f->value_index = 2; /* the sum, for folded and JSON output */
 		f->value_mask = 0x3;
 		f->value_palettes[0] = a->colors_given ? f->palette : FLAME_PAL_HOT;
-		f->value_palettes[1] = FLAME_PAL_BLUE;
+		/* off-CPU blue, and with --wakeup the wakers above "--" aqua (flamegraph.pl's chain colours) */
+		f->value_palettes[1] = a->so.wakeup ? FLAME_PAL_CHAIN : FLAME_PAL_BLUE;
 	} else if (!a->colors_given && a->so.mode == SAMPLER_OFFCPU) {
 		f->palette = a->so.wakeup ? FLAME_PAL_CHAIN : FLAME_PAL_IO;
 	}

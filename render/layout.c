@@ -305,7 +305,10 @@ int flame_layout_build(struct flame_layout *l, const struct profile *p, const st
 	l->count = 1;
 	path[0] = 0;
 	uint32_t open = 0; /* depth of the deepest open frame */
+	/* waker frames are told apart for the chain palette, the main one or a value's (wall + wakeup) */
 	bool chain = o->palette == FLAME_PAL_CHAIN;
+	for (size_t v = 0; v < PROFILE_MAX_VALUES && !chain; v++)
+		chain = o->value_palettes[v] == FLAME_PAL_CHAIN;
 	int64_t time = 0;
 	const struct lstack *prev = NULL;
 	for (size_t i = 0; i < nst; i++) {

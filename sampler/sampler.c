@@ -284,8 +284,6 @@ static int check_opts(const struct sampler_opts *o, struct errbuf *err)
 		return errbuf_set(err, -EINVAL, "--idle and --per-cpu apply to on-CPU sampling only");
 	if (o->max_block_ns && o->min_block_ns > o->max_block_ns)
 		return errbuf_set(err, -EINVAL, "--min-block is above --max-block");
-	if (o->wakeup && o->mode == SAMPLER_WALL)
-		return errbuf_set(err, -EINVAL, "--wakeup is not supported with --mode wall");
 	if (o->dwarf_stack_size) {
 #if !defined(__x86_64__)
 		return errbuf_set(err, -EINVAL, "--call-graph dwarf is supported on x86-64 only: use frame pointers (-g)");

@@ -3,7 +3,7 @@
 # Live: off-CPU time of threads blocked for known times in read(2) on a pipe, nanosleep(2) and a
 # futex wait is within 10% of wall time and attributed to the user function that blocked (through
 # libc's frame-pointer-less wrappers), also for two callers that differ only above the wrapper;
-# --min-block/--max-block filter; --wakeup shows the waker.
+# --min-block/--max-block filter; --wakeup shows the waker, also with --mode wall.
 . "$(dirname "$0")/../testlib.sh"
 . "$TOP/tests/workloads/record_helpers.bash"
 require_bpf
@@ -82,6 +82,23 @@ if record --off-cpu --wakeup -o "$out" -- "$T_WORK/block" $SECS; then
 	check_ratio "--wakeup: sleeper woken by a timer interrupt" "$timer" "$(thread_total "$out" sleeper)" 0.90
 else
 	fail "--wakeup: record failed"
+fi
+
+# 4b. --mode wall --wakeup: the same wakers above "--", on-CPU samples beside them, and in the SVG
+# the waker frames aqua (flamegraph.pl's chain colours), the blocked ones blue.
+out=$T_WORK/wallwake
+if record --mode wall --wakeup -o "$out.folded" -o "$out.svg" -- "$T_WORK/block" $SECS; then
+	total=$(thread_total "$out.folded" reader)
+	woken=$(fsum "$out.folded" "^reader;.*;block_on_pipe;.*;--;.*(pipe_write|anon_pipe_write).*;wake_reader;writer;start_thread;writer$")
+	check_ratio "wall --wakeup: reader's time with the writer's stack after --" "$woken" "$total" 0.90
+	r=$(ratio "$total" $((SECS * 1000000000)))
+	between "$r" 0.9 1.1 && ok "wall --wakeup: reader $r x wall time" || fail "wall --wakeup: reader $r x wall time"
+	fill=$(grep -o '<title>wake_reader ([^<]*</title><rect[^>]*fill="rgb([0-9,]*)"' "$out.svg" | head -1 | sed -E 's/.*rgb\(([0-9,]*)\).*/\1/')
+	IFS=, read -r cr cg cb <<<"$fill"
+	if [ -n "$fill" ] && [ "$cg" = "$cb" ] && [ "$cr" -lt "$cg" ]; then ok "wall --wakeup: the waker's frames are aqua ($fill)"
+	else fail "wall --wakeup: wake_reader is coloured '$fill', expected aqua"; fi
+else
+	fail "wall --wakeup: record failed"
 fi
 
 # 5. The raw_tp twins (for kernels whose tp_btf attach fails) give the same attribution.

@@ -218,6 +218,43 @@ static void test_svg_value_mix_offcpu_palette(void **state)
 	profile_free(p);
 }
 
+/* record --mode wall --wakeup: off-CPU in the chain palette, so the waker above "--" is aqua, the blocked stack blue. */
+static void test_svg_value_mix_wakeup_chain(void **state)
+{
+	(void)state;
+	struct profile *p = profile_new();
+	int cpu = profile_add_value_type(p, "cpu", "nanoseconds");
+	int off = profile_add_value_type(p, "off-cpu", "nanoseconds");
+	uint32_t m = (uint32_t)profile_frame_named(p, "main", 4, FRAME_USER);
+	uint32_t c = (uint32_t)profile_frame_named(p, "compute", 7, FRAME_USER);
+	uint32_t w = (uint32_t)profile_frame_named(p, "pipe_read", 9, FRAME_KERNEL);
+	uint32_t sep = (uint32_t)profile_frame_named(p, "--", 2, FRAME_SYNTHETIC);
+	uint32_t k = (uint32_t)profile_frame_named(p, "pipe_write", 10, FRAME_KERNEL);
+	uint32_t x = (uint32_t)profile_frame_named(p, "writer_fn", 9, FRAME_USER);
+	uint32_t s1[2] = { m, c }, s2[5] = { m, w, sep, k, x };
+	profile_add_sample(p, s1, 2, (size_t)cpu, 400);
+	profile_add_sample(p, s2, 5, (size_t)off, 600);
+	struct flame_opts o;
+	int rc;
+	unsigned r, g, b;
+	flame_opts_init(&o);
+	o.value_mask = 3;
+	o.value_palettes[cpu] = FLAME_PAL_HOT;
+	o.value_palettes[off] = FLAME_PAL_CHAIN;
+	char *s = render(p, &o, &rc);
+	assert_int_equal(rc, 0);
+	fill_of(s, "pipe_read", &r, &g, &b);
+	assert_true(r == g && b >= 205); /* blocked: blue */
+	fill_of(s, "writer_fn", &r, &g, &b);
+	assert_true(g == b && r < g); /* waker: aqua */
+	fill_of(s, "pipe_write", &r, &g, &b);
+	assert_true(g == b && r < g);
+	fill_of(s, "compute", &r, &g, &b);
+	assert_true(r >= 205 && b <= 55); /* on-CPU: hot */
+	free(s);
+	profile_free(p);
+}
+
 static void test_svg_palette_map_is_used_and_extended(void **state)
 {
 	(void)state;
@@ -298,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_svg_empty_profile),
 		cmocka_unit_test(test_svg_rejects_bad_options),
 		cmocka_unit_test(test_svg_value_mix_offcpu_palette),
+		cmocka_unit_test(test_svg_value_mix_wakeup_chain),
 		cmocka_unit_test(test_svg_palette_map_is_used_and_extended),
 		cmocka_unit_test(test_svg_diff_info_and_icicle_subtitle),
 		cmocka_unit_test(test_svg_write_error),
