@@ -91,14 +91,29 @@ static bool alive(uint32_t tgid)
 	return kill((pid_t)tgid, 0) == 0 || errno == EPERM;
 }
 
+/*
+ * Tests only: SCORCH_TEST_NO_PROC_MAPS=1 reads no /proc/PID/maps, as if
+ * every process were gone before its snapshot (names then come from the
+ * mmap watch's log alone).
+ */
+static bool no_proc_maps(void)
+{
+	static int v = -1;
+	if (v < 0)
+		v = getenv("SCORCH_TEST_NO_PROC_MAPS") != NULL;
+	return v;
+}
+
 static void snapshot(struct image_table *t, struct image *im)
 {
 	im->snap_ns = sampler_now_ns();
 	if (!t->sym)
 		return;
 	t->snapshots++;
-	if (symbolizer_proc_snapshot(t->sym, (int)im->tgid, NULL))
+	if (no_proc_maps() || symbolizer_proc_snapshot(t->sym, (int)im->tgid, NULL)) {
 		t->snapshot_failures++;
+		im->snap_failed = true;
+	}
 }
 
 /*
@@ -109,7 +124,7 @@ static void snapshot(struct image_table *t, struct image *im)
  */
 static void resnapshot(struct image_table *t, struct image *im)
 {
-	if (!t->sym)
+	if (!t->sym || no_proc_maps())
 		return;
 	/* exited() handles pending events, which may add images: `im` can move, keep what is needed */
 	int tgid = (int)im->tgid;
@@ -125,8 +140,19 @@ static void resnapshot(struct image_table *t, struct image *im)
 	} else {
 		/* additive: code unmapped since (a dlclose'd library) still names the samples taken in it */
 		symbolizer_proc_keep_gone(t->sym, tgid, backup);
+		struct image *cur = current_of(t, (uint32_t)tgid);
+		if (cur)
+			cur->snap_failed = false;
 	}
 	symbolizer_proc_exec(t->sym, backup); /* free the backup */
+}
+
+void image_table_seen_at(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t ts_ns)
+{
+	struct image_key k = { tgid, gen };
+	uint32_t i = htab_find(&t->by_key, key_hash(tgid, gen), key_eq, &k, t);
+	if (i != HTAB_NONE && !t->items[i].seen_ns)
+		t->items[i].seen_ns = ts_ns;
 }
 
 int image_table_new_image(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t now_ns)

@@ -110,6 +110,8 @@ struct image {
 	int sym_pid;      /* the symbolizer's address space: tgid, or an alias for an older image */
 	bool current;     /* the process's latest image */
 	bool dead;        /* the process exited */
+	bool snap_failed; /* its first snapshot failed (gone already): maps from the mmap watch's log, if any */
+	uint64_t seen_ns; /* CLOCK_MONOTONIC time of its first sample (0: unknown) */
 	uint64_t resnap_ns; /* CLOCK_MONOTONIC time of a second snapshot, 0 = none due */
 	uint64_t snap_ns;   /* CLOCK_MONOTONIC time of the last snapshot */
 	uint64_t refresh_gap_ns; /* image_table_refresh(): at least this long after a snapshot (doubles) */
@@ -136,6 +138,8 @@ void image_table_init(struct image_table *t, struct symbolizer *sym);
 void image_table_release(struct image_table *t);
 /* A first sample of (tgid, gen): alias the previous image of tgid if any, snapshot the maps. */
 int image_table_new_image(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t now_ns);
+/* The time of the first sample of (tgid, gen), as BPF saw it. */
+void image_table_seen_at(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t ts_ns);
 /* The process exited: its images stay (for names), no more snapshots. */
 void image_table_exit(struct image_table *t, uint32_t tgid);
 /* Take the second snapshots that are due at `now_ns`. */
@@ -345,10 +349,40 @@ uint64_t sampler_now_ns(void);
 struct mmap_watch;
 /* Watch every CPU of `cpus` (all online ones: a process maps on any), waking `epfd`. 0 or a negative errno with `err`. */
 int mmap_watch_open(struct mmap_watch **out, const int *cpus, size_t ncpus, int epfd, struct errbuf *err);
-/* Call `cb` with the process id of each new executable mapping since the last read; returns how many. */
-uint64_t mmap_watch_read(struct mmap_watch *w, void (*cb)(uint32_t tgid, void *arg), void *arg);
+/* What the watch saw: a new executable mapping of process `pid`, or (exec) the process replacing its image. */
+struct mmap_seen {
+	uint32_t pid, tid;
+	uint64_t time_ns;          /* CLOCK_MONOTONIC */
+	bool exec;                 /* an exec: the fields below are not set */
+	uint64_t addr, len, pgoff;
+	const char *filename;      /* NUL-terminated, valid during the callback */
+	const uint8_t *build_id;   /* NULL: the kernel gave the device and inode instead */
+	size_t build_id_len;
+	uint32_t maj, min;
+	uint64_t ino;
+};
+/* Call `cb` with each new executable mapping and exec since the last read; returns how many mappings. */
+uint64_t mmap_watch_read(struct mmap_watch *w, void (*cb)(const struct mmap_seen *m, void *arg), void *arg);
 void mmap_watch_stats(const struct mmap_watch *w, uint64_t *records, uint64_t *lost);
+/* sampler.c: read the watch now (new mappings to snapshot, and the log). */
+struct sampler;
+void sampler_read_mmaps(struct sampler *s);
 void mmap_watch_free(struct mmap_watch *w);
+
+/* ---- maplog.c: each process's reported mappings, for a process gone before its snapshot ------ */
+
+struct maplog;
+struct maplog *maplog_new(void);
+void maplog_free(struct maplog *l);
+/* Log a mapping or an exec from the mmap watch. 0 or -ENOMEM (past a cap, mappings are counted as dropped). */
+int maplog_add(struct maplog *l, const struct mmap_seen *m);
+/*
+ * Give the symbolizer's address space `sym_pid` the mappings process `tgid`
+ * had in the image it ran at `at_ns` (between the exec before and the one
+ * after). Returns how many, or -ENOMEM.
+ */
+int maplog_replay(const struct maplog *l, uint32_t tgid, uint64_t at_ns, struct symbolizer *sym, int sym_pid);
+void maplog_stats(const struct maplog *l, uint64_t *procs, uint64_t *entries, uint64_t *dropped);
 
 /* ---- a recording's state (sampler.c sets it up and runs it; results.c reads it out) ---------- */
 
@@ -373,6 +407,8 @@ struct sampler {
 	struct ring_buffer *rb;
 	struct dwarf *dw; /* --call-graph dwarf */
 	struct mmap_watch *mw; /* new executable mappings, to snapshot a process again (NULL: not watched) */
+	struct maplog *maplog; /* ... and logged, for processes gone before their snapshot */
+	uint64_t filled_from_log; /* images whose maps came from the log */
 	int epfd;         /* with dw: readable when either ring buffer has records */
 	int stats_fd;     /* holds BPF run-time statistics on (bpf_enable_stats), or -1 */
 	struct image_table images;

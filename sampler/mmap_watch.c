@@ -9,7 +9,9 @@
  * a perf event that asks for mmap records, as it tells `perf record`: a
  * software dummy event (it never samples) per CPU, system-wide, with a small
  * ring buffer. Each record names the process; the image table then takes a
- * new snapshot of it while the library is mapped.
+ * new snapshot of it while the library is mapped. The records (and each
+ * exec's COMM) are also logged (maplog.c): a process that lives a
+ * millisecond is gone before its snapshot, and they are its maps then.
  */
 #include "sampler/internal.h"
 
@@ -20,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/err.h"
@@ -76,6 +79,13 @@ int mmap_watch_open(struct mmap_watch **out, const int *cpus, size_t ncpus, int 
 		.config = PERF_COUNT_SW_DUMMY,
 		.mmap = 1,  /* executable mappings only (no mmap_data) */
 		.mmap2 = 1, /* with the process id, device, inode, protection */
+		.build_id = 1, /* MMAP2 with the build-id instead of device and inode (5.12+; older kernels ignore it) */
+		.comm = 1,
+		.comm_exec = 1, /* an exec's COMM says so: the mappings before it are gone */
+		.sample_id_all = 1,
+		.sample_type = PERF_SAMPLE_TIME, /* each record ends with its time */
+		.use_clockid = 1,
+		.clockid = CLOCK_MONOTONIC, /* the sampler's clock */
 		.watermark = 1,
 		.wakeup_watermark = 1, /* readable as soon as a record is there */
 		.exclude_kernel = 1,
@@ -107,14 +117,82 @@ int mmap_watch_open(struct mmap_watch **out, const int *cpus, size_t ncpus, int 
 	return 0;
 }
 
-/* The layout of PERF_RECORD_MMAP2 up to the fields read here (include/uapi/linux/perf_event.h). */
+/* The layout of PERF_RECORD_MMAP2 (include/uapi/linux/perf_event.h), the file name and sample_id after it. */
 struct mmap2_head {
 	struct perf_event_header h;
 	uint32_t pid, tid;
 	uint64_t addr, len, pgoff;
+	union {
+		struct {
+			uint32_t maj, min;
+			uint64_t ino, ino_generation;
+		} file;
+		struct {
+			uint8_t size, reserved1;
+			uint16_t reserved2;
+			uint8_t bytes[20];
+		} build_id;
+	} id;
+	uint32_t prot, flags;
 };
 
-uint64_t mmap_watch_read(struct mmap_watch *w, void (*cb)(uint32_t tgid, void *arg), void *arg)
+/* PERF_RECORD_MISC_* bits, spelled out: older uapi headers lack the second one */
+#define MISC_COMM_EXEC (1u << 13)
+#define MISC_MMAP_BUILD_ID (1u << 14)
+
+/*
+ * One record, whole in `rec` (`size` bytes): a mapping or an exec to `cb`.
+ * Every record ends with its time (sample_id_all with PERF_SAMPLE_TIME).
+ * Returns 1 for a mapping.
+ */
+static int decode(const unsigned char *rec, size_t size, void (*cb)(const struct mmap_seen *m, void *arg), void *arg)
+{
+	struct perf_event_header eh;
+	memcpy(&eh, rec, sizeof(eh));
+	struct mmap_seen m;
+	memset(&m, 0, sizeof(m));
+	if (size < sizeof(eh) + 8 + 8)
+		return 0;
+	memcpy(&m.time_ns, rec + size - 8, 8);
+	if (eh.type == PERF_RECORD_COMM) {
+		if (!(eh.misc & MISC_COMM_EXEC))
+			return 0; /* a thread renamed itself */
+		memcpy(&m.pid, rec + sizeof(eh), 4);
+		memcpy(&m.tid, rec + sizeof(eh) + 4, 4);
+		m.exec = true;
+		cb(&m, arg);
+		return 0;
+	}
+	if (eh.type != PERF_RECORD_MMAP2 || size < sizeof(struct mmap2_head) + 8)
+		return 0;
+	struct mmap2_head h;
+	memcpy(&h, rec, sizeof(h));
+	/* the name: NUL-terminated inside the record, before the time */
+	const char *name = (const char *)rec + sizeof(h);
+	size_t room = size - sizeof(h) - 8;
+	if (!memchr(name, 0, room))
+		return 1;
+	m.pid = h.pid;
+	m.tid = h.tid;
+	m.addr = h.addr;
+	m.len = h.len;
+	m.pgoff = h.pgoff;
+	m.filename = name;
+	if (eh.misc & MISC_MMAP_BUILD_ID) {
+		m.build_id = h.id.build_id.bytes;
+		m.build_id_len = h.id.build_id.size <= sizeof(h.id.build_id.bytes) ? h.id.build_id.size : 0;
+		if (!m.build_id_len)
+			m.build_id = NULL;
+	} else {
+		m.maj = h.id.file.maj;
+		m.min = h.id.file.min;
+		m.ino = h.id.file.ino;
+	}
+	cb(&m, arg);
+	return 1;
+}
+
+uint64_t mmap_watch_read(struct mmap_watch *w, void (*cb)(const struct mmap_seen *m, void *arg), void *arg)
 {
 	uint64_t seen = 0;
 	if (!w)
@@ -139,14 +217,11 @@ uint64_t mmap_watch_read(struct mmap_watch *w, void (*cb)(uint32_t tgid, void *a
 				memcpy(w->scratch + first, data, eh.size - first);
 				rec = w->scratch;
 			}
-			if (eh.type == PERF_RECORD_MMAP2 && eh.size >= sizeof(struct mmap2_head)) {
-				struct mmap2_head m;
-				memcpy(&m, rec, sizeof(m));
+			if (eh.type == PERF_RECORD_LOST) {
+				w->lost++;
+			} else if (decode(rec, eh.size, cb, arg)) {
 				w->records++;
 				seen++;
-				cb(m.pid, arg);
-			} else if (eh.type == PERF_RECORD_LOST) {
-				w->lost++;
 			}
 			tail += eh.size;
 		}

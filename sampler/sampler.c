@@ -145,6 +145,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (!s->first_sample_ns || ev.ts < s->first_sample_ns)
 			s->first_sample_ns = ev.ts;
 		image_table_new_image(&s->images, ev.tgid, ev.gen, sampler_now_ns());
+		image_table_seen_at(&s->images, ev.tgid, ev.gen, ev.ts);
 		image_set_code_range(s, ev.tgid, ev.gen);
 		break;
 	case EVENT_EXIT:
@@ -229,10 +230,21 @@ static int ensure_epoll(struct sampler *s)
 }
 
 /* The mmap watch saw process `tgid` map new code. */
-static void on_mapped(uint32_t tgid, void *arg)
+static void on_mapped(const struct mmap_seen *m, void *arg)
 {
 	struct sampler *s = arg;
-	image_table_mapped(&s->images, tgid, sampler_now_ns());
+	if (s->maplog && maplog_add(s->maplog, m) < 0) {
+		/* out of memory: stop logging, snapshots go on */
+		maplog_free(s->maplog);
+		s->maplog = NULL;
+	}
+	if (!m->exec)
+		image_table_mapped(&s->images, m->pid, sampler_now_ns());
+}
+
+void sampler_read_mmaps(struct sampler *s)
+{
+	mmap_watch_read(s->mw, on_mapped, s);
 }
 
 /*
@@ -247,8 +259,8 @@ static void start_mmap_watch(struct sampler *s)
 	struct errbuf err;
 	errbuf_init(&err);
 	if (s->o.sym && !getenv("SCORCH_NO_MMAP_WATCH") && ensure_epoll(s) == 0 &&
-	    target_online_cpus(&cpus, &n, &err) == 0)
-		mmap_watch_open(&s->mw, cpus, n, s->epfd, &err);
+	    target_online_cpus(&cpus, &n, &err) == 0 && mmap_watch_open(&s->mw, cpus, n, s->epfd, &err) == 0)
+		s->maplog = maplog_new();
 	free(cpus);
 	errbuf_release(&err);
 }
@@ -569,7 +581,7 @@ int sampler_poll(struct sampler *s, int timeout_ms)
 	if (n < 0 && n != -EINTR)
 		return n;
 	/* after the events: a process's first image is known before its new mappings are */
-	mmap_watch_read(s->mw, on_mapped, s);
+	sampler_read_mmaps(s);
 	uint64_t now = sampler_now_ns();
 	image_table_resnap_due(&s->images, now);
 	if (s->track_targets && now >= s->next_liveness_ns) {
@@ -604,6 +616,7 @@ void sampler_free(struct sampler *s)
 	procs_free(s->pr);
 	dwarf_free(s->dw);
 	mmap_watch_free(s->mw);
+	maplog_free(s->maplog);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->stats_fd >= 0)

@@ -207,6 +207,7 @@ struct sampler_stats {
 	uint64_t processes;        /* distinct process images seen */
 	uint64_t mmaps_seen;       /* new executable mappings the mmap watch saw (any process) */
 	uint64_t mmaps_lost;       /* ... records the kernel dropped (its ring was full) */
+	uint64_t maps_from_log;    /* process images gone before their snapshot, named from those records */
 	size_t targets_live;       /* target processes/threads still alive */
 	size_t targets_total;      /* ... of those ever followed */
 	/* --call-graph dwarf */

@@ -171,6 +171,7 @@ int symbolizer_proc_mmap(struct symbolizer *s, int pid, const struct sym_mmap *m
 		return -ENOMEM;
 	if (!m->len || m->start + m->len < m->start)
 		return 0;
+	p->failed = false; /* a snapshot that failed: these mappings stand in for it */
 	if (!m->exec)
 		return punch_hole(p, m->start, m->start + m->len);
 	const char *fname = m->filename ? m->filename : "";
