@@ -367,6 +367,8 @@ void mmap_watch_stats(const struct mmap_watch *w, uint64_t *records, uint64_t *l
 /* sampler.c: read the watch now (new mappings to snapshot, and the log). */
 struct sampler;
 void sampler_read_mmaps(struct sampler *s);
+/* sampler.c: maps from the log for the images whose snapshot failed (their process was gone). */
+void sampler_fill_gone(struct sampler *s);
 void mmap_watch_free(struct mmap_watch *w);
 
 /* ---- maplog.c: each process's reported mappings, for a process gone before its snapshot ------ */

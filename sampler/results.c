@@ -132,25 +132,6 @@ void sampler_get_stats(const struct sampler *s, struct sampler_stats *out)
  * add the counts still in the per-CPU caches to the counts maps (twice would
  * count them twice).
  */
-/*
- * Processes gone before their first snapshot (a millisecond's life): their
- * maps from the mmap watch's log, of the image they ran when first sampled.
- */
-static void fill_gone(struct sampler *s)
-{
-	if (!s->maplog || !s->o.sym)
-		return;
-	for (size_t i = 0; i < s->images.count; i++) {
-		struct image *im = &s->images.items[i];
-		if (!im->snap_failed)
-			continue;
-		uint64_t at = im->seen_ns ? im->seen_ns : im->snap_ns;
-		if (maplog_replay(s->maplog, im->tgid, at, s->o.sym, im->sym_pid) > 0)
-			s->filled_from_log++;
-		im->snap_failed = false;
-	}
-}
-
 static int sampler_drain(struct sampler *s, struct errbuf *err)
 {
 	int e = 0;
@@ -166,7 +147,7 @@ static int sampler_drain(struct sampler *s, struct errbuf *err)
 	}
 	sampler_read_mmaps(s); /* the last mappings and execs */
 	image_table_resnap_live(&s->images);
-	fill_gone(s);
+	sampler_fill_gone(s);
 	if (s->on)
 		e = oncpu_flush(s->on, err);
 	if (!e && s->off)

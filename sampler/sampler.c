@@ -187,6 +187,8 @@ static void drain_events(void *arg)
 	struct sampler *s = arg;
 	if (s->rb)
 		ring_buffer__consume(s->rb);
+	sampler_read_mmaps(s);
+	sampler_fill_gone(s);
 }
 
 /* --call-graph dwarf: the consumer of the `samples` ring buffer, and one descriptor to wait on both rings. */
@@ -245,6 +247,29 @@ static void on_mapped(const struct mmap_seen *m, void *arg)
 void sampler_read_mmaps(struct sampler *s)
 {
 	mmap_watch_read(s->mw, on_mapped, s);
+}
+
+/*
+ * Processes gone before their first snapshot (a millisecond's life): their
+ * maps from the mmap watch's log, of the image they ran when first sampled.
+ * Called once the watch was read after the events: a process that is gone
+ * has all its records in the rings by then.
+ */
+void sampler_fill_gone(struct sampler *s)
+{
+	if (!s->maplog || !s->o.sym)
+		return;
+	for (size_t i = 0; i < s->images.count; i++) {
+		struct image *im = &s->images.items[i];
+		if (!im->snap_failed)
+			continue;
+		uint64_t at = im->seen_ns ? im->seen_ns : im->snap_ns;
+		if (maplog_replay(s->maplog, im->tgid, at, s->o.sym, im->sym_pid) > 0) {
+			s->filled_from_log++;
+			s->images.snapshots++; /* the unwinder's caches see new maps */
+		}
+		im->snap_failed = false;
+	}
 }
 
 /*
@@ -565,6 +590,8 @@ int sampler_poll(struct sampler *s, int timeout_ms)
 			epoll_wait(s->epfd, &ev, 1, timeout_ms);
 		/* process events first: a sample's image must be known when it is unwound */
 		n = ring_buffer__consume(s->rb);
+		sampler_read_mmaps(s);
+		sampler_fill_gone(s);
 		if (n >= 0 || n == -EINTR) {
 			int e = dwarf_consume(s->dw, DWARF_POLL_BUDGET_NS);
 			if (e)
@@ -582,6 +609,7 @@ int sampler_poll(struct sampler *s, int timeout_ms)
 		return n;
 	/* after the events: a process's first image is known before its new mappings are */
 	sampler_read_mmaps(s);
+	sampler_fill_gone(s);
 	uint64_t now = sampler_now_ns();
 	image_table_resnap_due(&s->images, now);
 	if (s->track_targets && now >= s->next_liveness_ns) {

@@ -36,6 +36,19 @@ if SCORCH_TEST_NO_PROC_MAPS=1 SCORCH_NO_MMAP_WATCH=1 record -F 499 -o "$out" -- 
 		|| fail "control: names without /proc maps or records ($r): the test above proves nothing"
 fi
 
+# 1b. The same with --call-graph dwarf: user stacks are unwound while recording, with the maps
+# from the records (the whole chain of a build without frame pointers).
+if [ "$(uname -m)" = x86_64 ]; then
+	build_workload dw dwarf_chain.c gcc -O2 -fomit-frame-pointer
+	out=$T_WORK/nomaps-dwarf.folded
+	if SCORCH_TEST_NO_PROC_MAPS=1 record --call-graph dwarf -F 499 -o "$out" -- "$T_WORK/dw" cpu 1; then
+		check_ratio "maps from the records, --call-graph dwarf: samples with _start;...;main;chain_a;chain_b;chain_leaf" \
+			"$(fsum "$out" "^dw;_start;([^;]*;)*main;chain_a;chain_b;chain_leaf(;|$)")" "$(fsum "$out" "^dw;")" 0.90
+	else
+		fail "record --call-graph dwarf without /proc maps failed"
+	fi
+fi
+
 # 2. The real case: a shell loop of processes living a millisecond.
 LOOP='for i in $(seq 300); do /bin/true; /usr/bin/env true; done'
 out=$T_WORK/short.folded
