@@ -268,7 +268,7 @@ void record_print_summary(const struct record_args *a, const struct sampler_stat
 		fprintf(stderr, "scorch: executable mappings seen: %llu (%llu lost)\n",
 			(unsigned long long)st->mmaps_seen, (unsigned long long)st->mmaps_lost);
 		if (st->maps_from_log)
-			fprintf(stderr, "scorch: processes gone before their maps were read, named from those records: %llu\n",
+			fprintf(stderr, "scorch: process images named from those records (gone or exec'd before their maps were read): %llu\n",
 				(unsigned long long)st->maps_from_log);
 		if (st->first_sample_ns)
 			fprintf(stderr, "scorch: attach at %llu ns, first sample at %llu ns (CLOCK_MONOTONIC)\n",

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/hash.h"
 #include "symbolize/symbolize.h"
@@ -104,9 +105,28 @@ static bool no_proc_maps(void)
 	return v;
 }
 
+/*
+ * Tests only: SCORCH_TEST_SNAPSHOT_DELAY_MS=N waits N ms before a process's
+ * first snapshot, as a loaded machine may: it may have exec'd by then.
+ */
+static void test_snapshot_delay(void)
+{
+	static long ms = -1;
+	if (ms < 0) {
+		const char *v = getenv("SCORCH_TEST_SNAPSHOT_DELAY_MS");
+		ms = v ? atol(v) : 0;
+		if (ms < 0 || ms > 10000)
+			ms = 0;
+	}
+	if (ms)
+		usleep((useconds_t)ms * 1000);
+}
+
 static void snapshot(struct image_table *t, struct image *im)
 {
+	test_snapshot_delay();
 	im->snap_ns = sampler_now_ns();
+	im->first_snap_ns = im->snap_ns;
 	if (!t->sym)
 		return;
 	t->snapshots++;

@@ -112,6 +112,8 @@ struct image {
 	bool dead;        /* the process exited */
 	bool snap_failed; /* its first snapshot failed (gone already): maps from the mmap watch's log, if any */
 	uint64_t seen_ns; /* CLOCK_MONOTONIC time of its first sample (0: unknown) */
+	uint64_t first_snap_ns; /* ... of its first snapshot */
+	bool log_checked; /* sampler_fill_gone() checked that snapshot against the log */
 	uint64_t resnap_ns; /* CLOCK_MONOTONIC time of a second snapshot, 0 = none due */
 	uint64_t snap_ns;   /* CLOCK_MONOTONIC time of the last snapshot */
 	uint64_t refresh_gap_ns; /* image_table_refresh(): at least this long after a snapshot (doubles) */
@@ -354,6 +356,8 @@ struct mmap_seen {
 	uint32_t pid, tid;
 	uint64_t time_ns;          /* CLOCK_MONOTONIC */
 	bool exec;                 /* an exec: the fields below are not set */
+	bool fork;                 /* a new process `pid`, forked by `ppid`: neither are they */
+	uint32_t ppid;
 	uint64_t addr, len, pgoff;
 	const char *filename;      /* NUL-terminated, valid during the callback */
 	const uint8_t *build_id;   /* NULL: the kernel gave the device and inode instead */
@@ -376,7 +380,11 @@ void mmap_watch_free(struct mmap_watch *w);
 struct maplog;
 struct maplog *maplog_new(void);
 void maplog_free(struct maplog *l);
-/* Log a mapping or an exec from the mmap watch. 0 or -ENOMEM (past a cap, mappings are counted as dropped). */
+/*
+ * Log a mapping, an exec or a fork (the child gets the parent's mappings of
+ * that time) from the mmap watch. 0 or -ENOMEM (past a cap, mappings are
+ * counted as dropped).
+ */
 int maplog_add(struct maplog *l, const struct mmap_seen *m);
 /*
  * Give the symbolizer's address space `sym_pid` the mappings process `tgid`
@@ -384,6 +392,14 @@ int maplog_add(struct maplog *l, const struct mmap_seen *m);
  * after). Returns how many, or -ENOMEM.
  */
 int maplog_replay(const struct maplog *l, uint32_t tgid, uint64_t at_ns, struct symbolizer *sym, int sym_pid);
+/*
+ * Forget the mappings of every process whose last record is older than
+ * `before_ns` and for which `needed` says false (its maps were read, or it is
+ * gone: its samples were handled long ago).
+ */
+void maplog_prune(struct maplog *l, uint64_t before_ns, bool (*needed)(uint32_t tgid, void *arg), void *arg);
+/* Whether process `tgid` exec'd after `after_ns` and before `before_ns`. */
+bool maplog_exec_between(const struct maplog *l, uint32_t tgid, uint64_t after_ns, uint64_t before_ns);
 void maplog_stats(const struct maplog *l, uint64_t *procs, uint64_t *entries, uint64_t *dropped);
 
 /* ---- a recording's state (sampler.c sets it up and runs it; results.c reads it out) ---------- */
@@ -411,6 +427,7 @@ struct sampler {
 	struct mmap_watch *mw; /* new executable mappings, to snapshot a process again (NULL: not watched) */
 	struct maplog *maplog; /* ... and logged, for processes gone before their snapshot */
 	uint64_t filled_from_log; /* images whose maps came from the log */
+	uint64_t next_prune_ns;   /* when the log is pruned next */
 	int epfd;         /* with dw: readable when either ring buffer has records */
 	int stats_fd;     /* holds BPF run-time statistics on (bpf_enable_stats), or -1 */
 	struct image_table images;

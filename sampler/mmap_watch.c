@@ -81,6 +81,7 @@ int mmap_watch_open(struct mmap_watch **out, const int *cpus, size_t ncpus, int 
 		.mmap2 = 1, /* with the process id, device, inode, protection */
 		.build_id = 1, /* MMAP2 with the build-id instead of device and inode (5.12+; older kernels ignore it) */
 		.comm = 1,
+		.task = 1, /* FORK records: a child starts with its parent's mappings */
 		.comm_exec = 1, /* an exec's COMM says so: the mappings before it are gone */
 		.sample_id_all = 1,
 		.sample_type = PERF_SAMPLE_TIME, /* each record ends with its time */
@@ -160,6 +161,20 @@ static int decode(const unsigned char *rec, size_t size, void (*cb)(const struct
 		memcpy(&m.pid, rec + sizeof(eh), 4);
 		memcpy(&m.tid, rec + sizeof(eh) + 4, 4);
 		m.exec = true;
+		cb(&m, arg);
+		return 0;
+	}
+	if (eh.type == PERF_RECORD_FORK) {
+		uint32_t ids[4]; /* pid, ppid, tid, ptid */
+		if (size < sizeof(eh) + sizeof(ids) + 8)
+			return 0;
+		memcpy(ids, rec + sizeof(eh), sizeof(ids));
+		if (ids[0] != ids[2] || ids[0] == ids[1])
+			return 0; /* a new thread, not a new process */
+		m.pid = ids[0];
+		m.tid = ids[2];
+		m.ppid = ids[1];
+		m.fork = true;
 		cb(&m, arg);
 		return 0;
 	}

@@ -3,6 +3,7 @@
 #include "sampler/sampler.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,13 +256,44 @@ void sampler_read_mmaps(struct sampler *s)
  * Called once the watch was read after the events: a process that is gone
  * has all its records in the rings by then.
  */
+/*
+ * maplog_prune(): what a live process mapped is kept (it may yet be sampled
+ * and be gone before its snapshot, or fork a child that is); a process gone
+ * for a while had its samples handled.
+ */
+static bool log_needed(uint32_t tgid, void *arg)
+{
+	(void)arg;
+	return kill((pid_t)tgid, 0) == 0 || errno == EPERM;
+}
+
+/* Every MAPLOG_PRUNE_NS, the log forgets what is older and no longer needed: memory stays bounded in long recordings. */
+#define MAPLOG_PRUNE_NS (2ull * 1000 * 1000 * 1000)
+
+static void prune_maplog(struct sampler *s, uint64_t now)
+{
+	if (!s->maplog || now < s->next_prune_ns)
+		return;
+	if (s->next_prune_ns)
+		maplog_prune(s->maplog, now - MAPLOG_PRUNE_NS, log_needed, s);
+	s->next_prune_ns = now + MAPLOG_PRUNE_NS;
+}
+
 void sampler_fill_gone(struct sampler *s)
 {
 	if (!s->maplog || !s->o.sym)
 		return;
 	for (size_t i = 0; i < s->images.count; i++) {
 		struct image *im = &s->images.items[i];
-		if (!im->snap_failed)
+		/*
+		 * A snapshot taken after the process exec'd (a loaded machine reads
+		 * /proc late) holds the next program's maps: this image's come from
+		 * the log too (replayed over them: the right ones win where they overlap).
+		 */
+		bool stale = !im->log_checked && im->seen_ns && im->first_snap_ns &&
+			     maplog_exec_between(s->maplog, im->tgid, im->seen_ns, im->first_snap_ns);
+		im->log_checked = true;
+		if (!im->snap_failed && !stale)
 			continue;
 		uint64_t at = im->seen_ns ? im->seen_ns : im->snap_ns;
 		if (maplog_replay(s->maplog, im->tgid, at, s->o.sym, im->sym_pid) > 0) {
@@ -611,6 +643,7 @@ int sampler_poll(struct sampler *s, int timeout_ms)
 	sampler_read_mmaps(s);
 	sampler_fill_gone(s);
 	uint64_t now = sampler_now_ns();
+	prune_maplog(s, now);
 	image_table_resnap_due(&s->images, now);
 	if (s->track_targets && now >= s->next_liveness_ns) {
 		check_liveness(s);

@@ -127,12 +127,80 @@ static void test_maplog_bad_records_and_cap(void **state)
 	maplog_free(NULL);
 }
 
+/* A fork: the child starts with what its parent had mapped at that time, its own after its exec. */
+static void test_maplog_fork_inherits(void **state)
+{
+	(void)state;
+	struct maplog *l = maplog_new();
+	map(l, 10, 100, 0x1000, "/parent/exe");
+	map(l, 10, 400, 0x2000, "/parent/later"); /* after the fork: not the child's */
+	struct mmap_seen f = { .pid = 11, .tid = 11, .ppid = 10, .time_ns = 300, .fork = true };
+	assert_int_equal(maplog_add(l, &f), 0);
+	exec_at(l, 11, 500);
+	map(l, 11, 510, 0x3000, "/child/exe");
+	/* a fork of a process never seen: nothing to inherit */
+	f.pid = f.tid = 13;
+	f.ppid = 12;
+	assert_int_equal(maplog_add(l, &f), 0);
+
+	struct symbolizer *s = symbolizer_new(NULL);
+	struct buf b = BUF_INIT;
+	assert_int_equal(maplog_replay(l, 11, 350, s, 3001), 1);
+	names_of(s, 3001, &b);
+	assert_string_equal(b.data, "/parent/exe");
+	assert_int_equal(maplog_replay(l, 11, 600, s, 3002), 1);
+	names_of(s, 3002, &b);
+	assert_string_equal(b.data, "/child/exe");
+	assert_int_equal(maplog_replay(l, 13, 600, s, 3003), 0);
+	/* the exec that makes a late snapshot stale */
+	assert_true(maplog_exec_between(l, 11, 350, 600));
+	assert_false(maplog_exec_between(l, 11, 500, 600)); /* strictly after the first sample */
+	assert_false(maplog_exec_between(l, 10, 0, 1000));
+	assert_false(maplog_exec_between(l, 99, 0, 1000));
+	buf_release(&b);
+	symbolizer_free(s);
+	maplog_free(l);
+}
+
+static bool needed_if_odd(uint32_t tgid, void *arg)
+{
+	(void)arg;
+	return tgid % 2 == 1;
+}
+
+/* Pruning: only processes whose records are all older than the cut, and that are not needed. */
+static void test_maplog_prune(void **state)
+{
+	(void)state;
+	struct maplog *l = maplog_new();
+	map(l, 2, 100, 0x1000, "/old/even");    /* old, not needed: forgotten */
+	map(l, 3, 100, 0x1000, "/old/odd");     /* old, needed: kept */
+	map(l, 4, 100, 0x1000, "/old/then/new");
+	map(l, 4, 5000, 0x2000, "/new");        /* one recent record: all of it kept */
+	exec_at(l, 6, 100);                      /* only an exec: forgotten too */
+	maplog_prune(l, 1000, needed_if_odd, NULL);
+	uint64_t procs, entries, dropped;
+	maplog_stats(l, &procs, &entries, &dropped);
+	assert_int_equal(entries, 3);
+	struct symbolizer *s = symbolizer_new(NULL);
+	assert_int_equal(maplog_replay(l, 2, 200, s, 2002), 0);
+	assert_int_equal(maplog_replay(l, 3, 200, s, 2003), 1);
+	assert_int_equal(maplog_replay(l, 4, 6000, s, 2004), 2);
+	/* a process forgotten is logged afresh */
+	map(l, 2, 7000, 0x3000, "/again");
+	assert_int_equal(maplog_replay(l, 2, 7000, s, 2005), 1);
+	symbolizer_free(s);
+	maplog_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_maplog_images_between_execs),
 		cmocka_unit_test(test_maplog_replay_replaces_a_failed_snapshot),
 		cmocka_unit_test(test_maplog_bad_records_and_cap),
+		cmocka_unit_test(test_maplog_prune),
+		cmocka_unit_test(test_maplog_fork_inherits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
