@@ -12,7 +12,8 @@ require_bpf
 command -v unshare >/dev/null || skip "unshare (util-linux) not installed"
 
 # Outside /tmp: the container mounts its own /tmp over it.
-BIN_DIR=$(mktemp -d "$BUILD/jit-test.XXXXXX")
+mkdir -p "$BUILD/workloads"
+BIN_DIR=$(mktemp -d "$BUILD/workloads/jit.XXXXXX")
 trap 'rm -rf "$BIN_DIR" "$T_WORK"' EXIT
 gcc -O2 -g -fno-omit-frame-pointer -o "$BIN_DIR/jit_hot" "$WL_SRC/jit_hot.c" || { fail "cannot build jit_hot"; finish; }
 
