@@ -113,7 +113,6 @@ struct image {
 	bool snap_failed; /* its first snapshot failed (gone already): maps from the mmap watch's log, if any */
 	uint64_t seen_ns; /* CLOCK_MONOTONIC time of its first sample (0: unknown) */
 	uint64_t first_snap_ns; /* ... of its first snapshot */
-	bool log_checked; /* sampler_fill_gone() checked that snapshot against the log */
 	uint64_t resnap_ns; /* CLOCK_MONOTONIC time of a second snapshot, 0 = none due */
 	uint64_t snap_ns;   /* CLOCK_MONOTONIC time of the last snapshot */
 	uint64_t refresh_gap_ns; /* image_table_refresh(): at least this long after a snapshot (doubles) */
@@ -134,6 +133,7 @@ struct image_table {
 	bool (*exited)(void *arg, uint32_t tgid);
 	void *exited_arg;
 	uint64_t snapshots, snapshot_failures;
+	size_t checked;       /* sampler_fill_gone() looked at items[0, checked) (items are only appended) */
 };
 
 void image_table_init(struct image_table *t, struct symbolizer *sym);

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The executable mappings the kernel reported for each process, since its last exec: the maps of a process gone before its snapshot. */
+/* The executable mappings the kernel reported for each process, per image (between execs): maps for a process /proc could not give. */
 
 /*
  * Why: a process is snapshotted from /proc/PID/maps when its first sample
  * comes in. A process that lives a millisecond (a shell's `true`, `sed` in a
- * build) is often gone by then, and its samples had no names. The mmap watch
- * already reads every new executable mapping (and every exec) as perf's
- * side-band records; kept here per process, they stand in for the snapshot
- * that failed, as `perf report` rebuilds maps from the same records.
+ * build) is often gone by then, and its samples had no names; a child that
+ * exec'd in the meantime shows the next program's maps. The mmap watch reads
+ * every new executable mapping, exec and fork as perf's side-band records;
+ * kept here per process (a child starts with its parent's mappings), they
+ * stand in for such a snapshot, as `perf report` rebuilds maps from the same
+ * records.
  */
 #include "sampler/internal.h"
 

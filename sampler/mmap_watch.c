@@ -94,6 +94,11 @@ int mmap_watch_open(struct mmap_watch **out, const int *cpus, size_t ncpus, int 
 	};
 	for (size_t i = 0; i < ncpus; i++) {
 		int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpus[i], -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && errno == EINVAL && attr.build_id) {
+			/* before 5.12 the bit is reserved: device and inode instead */
+			attr.build_id = 0;
+			fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpus[i], -1, PERF_FLAG_FD_CLOEXEC);
+		}
 		if (fd < 0) {
 			int e = -errno;
 			mmap_watch_free(w);

@@ -283,16 +283,16 @@ void sampler_fill_gone(struct sampler *s)
 {
 	if (!s->maplog || !s->o.sym)
 		return;
-	for (size_t i = 0; i < s->images.count; i++) {
+	/* each image once, after its first snapshot: the new ones are at the end */
+	for (size_t i = s->images.checked; i < s->images.count; i++) {
 		struct image *im = &s->images.items[i];
 		/*
 		 * A snapshot taken after the process exec'd (a loaded machine reads
 		 * /proc late) holds the next program's maps: this image's come from
 		 * the log too (replayed over them: the right ones win where they overlap).
 		 */
-		bool stale = !im->log_checked && im->seen_ns && im->first_snap_ns &&
+		bool stale = im->seen_ns && im->first_snap_ns &&
 			     maplog_exec_between(s->maplog, im->tgid, im->seen_ns, im->first_snap_ns);
-		im->log_checked = true;
 		if (!im->snap_failed && !stale)
 			continue;
 		uint64_t at = im->seen_ns ? im->seen_ns : im->snap_ns;
@@ -302,6 +302,7 @@ void sampler_fill_gone(struct sampler *s)
 		}
 		im->snap_failed = false;
 	}
+	s->images.checked = s->images.count;
 }
 
 /*
