@@ -167,6 +167,11 @@ static void resnapshot(struct image_table *t, struct image *im)
 	symbolizer_proc_exec(t->sym, backup); /* free the backup */
 }
 
+struct image *image_table_current(struct image_table *t, uint32_t tgid)
+{
+	return current_of(t, tgid);
+}
+
 void image_table_seen_at(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t ts_ns)
 {
 	struct image_key k = { tgid, gen };

@@ -113,6 +113,7 @@ struct image {
 	bool snap_failed; /* its first snapshot failed (gone already): maps from the mmap watch's log, if any */
 	uint64_t seen_ns; /* CLOCK_MONOTONIC time of its first sample (0: unknown) */
 	uint64_t first_snap_ns; /* ... of its first snapshot */
+	bool from_log;    /* its maps came from the mmap log: it follows the new mappings reported */
 	uint64_t resnap_ns; /* CLOCK_MONOTONIC time of a second snapshot, 0 = none due */
 	uint64_t snap_ns;   /* CLOCK_MONOTONIC time of the last snapshot */
 	uint64_t refresh_gap_ns; /* image_table_refresh(): at least this long after a snapshot (doubles) */
@@ -140,6 +141,8 @@ void image_table_init(struct image_table *t, struct symbolizer *sym);
 void image_table_release(struct image_table *t);
 /* A first sample of (tgid, gen): alias the previous image of tgid if any, snapshot the maps. */
 int image_table_new_image(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t now_ns);
+/* The current image of `tgid`, or NULL (valid until the next image is made). */
+struct image *image_table_current(struct image_table *t, uint32_t tgid);
 /* The time of the first sample of (tgid, gen), as BPF saw it. */
 void image_table_seen_at(struct image_table *t, uint32_t tgid, uint64_t gen, uint64_t ts_ns);
 /* The process exited: its images stay (for names), no more snapshots. */

@@ -241,6 +241,23 @@ static void on_mapped(const struct mmap_seen *m, void *arg)
 		maplog_free(s->maplog);
 		s->maplog = NULL;
 	}
+	if (m->fork)
+		return;
+	struct image *im = image_table_current(&s->images, m->pid);
+	if (im && im->from_log) {
+		/* an image named from the log follows it: a library mapped after its replay, until an exec */
+		if (m->exec) {
+			im->from_log = false;
+		} else if (s->o.sym) {
+			struct sym_mmap sm = {
+				.start = m->addr, .len = m->len, .pgoff = m->pgoff, .filename = m->filename,
+				.build_id = m->build_id, .build_id_len = m->build_id_len, .exec = true,
+				.maj = m->maj, .min = m->min, .ino = m->ino,
+			};
+			if (symbolizer_proc_mmap(s->o.sym, im->sym_pid, &sm) == 0)
+				s->images.snapshots++; /* the unwinder's caches see new maps */
+		}
+	}
 	if (!m->exec)
 		image_table_mapped(&s->images, m->pid, sampler_now_ns());
 }
@@ -297,6 +314,7 @@ void sampler_fill_gone(struct sampler *s)
 			continue;
 		uint64_t at = im->seen_ns ? im->seen_ns : im->snap_ns;
 		if (maplog_replay(s->maplog, im->tgid, at, s->o.sym, im->sym_pid) > 0) {
+			im->from_log = im->current && !stale; /* after an exec, what comes is the next program's */
 			s->filled_from_log++;
 			s->images.snapshots++; /* the unwinder's caches see new maps */
 		}

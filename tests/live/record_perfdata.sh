@@ -72,7 +72,13 @@ if record --no-inline -F 999 -d 2 -o "$X" -o "$T_WORK/x.folded" -- "$T_WORK/perf
 		"^pm-preexec;.*;main;preexec_work;preexec_leaf$" \
 		"^pm_execd;.*;main;execd_work;execd_leaf$"; do
 		n=$(fsum "$F" "$want")
-		[ "$n" -gt 0 ] && ok "x.folded: $n samples of $want" || fail "x.folded: no stack $want"
+		[ "$n" -gt 0 ] && ok "x.folded: $n samples of $want" || {
+			fail "x.folded: no stack $want"
+			# what there is instead, for the diagnosis
+			prefix=${want%%;*}
+			grep "${prefix}" "$F" | awk '{ print $NF, $0 }' | sort -nr | head -3 | cut -c1-300 | sed 's/^/  have: /'
+			sed 's/^/  stderr: /' "$T_WORK/record.err"
+		}
 	done
 
 	perf_fold "$X" --count samples > "$T_WORK/perf.folded"

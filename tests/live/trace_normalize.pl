@@ -8,8 +8,9 @@
 #          each run of consecutive one-line entries with the same value is sorted by its text.
 #          Text:  "@m[k]: 5" lines; JSON: "k": 5 members of a {"type": "map"} line.
 #   exact  ties only: everything else must be byte-identical.
-#   shape  for timing-dependent programs: ties, then every hist/lhist bar "|@@@   |" becomes "||"
-#          and every integer becomes N. Lines, keys, bucket rows and order must still match.
+#   shape  for timing-dependent programs: a map's entries are sorted by key (their values, so their
+#          order, vary), then every hist/lhist bar "|@@@   |" becomes "||" and every integer becomes
+#          N. Lines, keys and bucket rows must still match.
 #   timing for latency histograms: ties, then each hist/lhist (its run of bucket rows in text, its
 #          array of buckets in JSON) becomes "HIST total=N", its total count; bucket edges, per-bucket
 #          counts and bars are dropped because sleep and wakeup times vary on a loaded machine. All
@@ -162,6 +163,20 @@ sub stacks_json_line {
 }
 
 my $json = grep { /^\{"type": / } @lines;
+if ($mode eq 'shape') {
+	# the values vary from run to run, so does their order among a map's entries (bpftrace sorts
+	# maps by value): make them all equal, so that the ties rule sorts each map's entries by key
+	@lines = map {
+		my $l = $_;
+		if ($l =~ /^(\{"type": "map", "data": \{"(?:[^"\\]|\\.)*": \{)(.*)(\}\}\})$/) {
+			my ($head, $body, $tail) = ($1, $2, $3);
+			$body =~ s/("(?:[^"\\]|\\.)*": )-?\d+/${1}0/g;
+			$l = $head . $body . $tail;
+		}
+		$l =~ s/^(@[A-Za-z0-9_]*(?:\[.*\])?): -?\d+$/$1: 0/;
+		$l;
+	} @lines;
+}
 if ($json) {
 	@lines = map { ties_json_line($_) } @lines;
 } else {
