@@ -152,17 +152,28 @@ static void resnapshot(struct image_table *t, struct image *im)
 	int backup = t->next_alias++;
 	if (symbolizer_proc_fork(t->sym, backup, tgid))
 		return;
+	uint64_t gen = im->gen;
 	t->snapshots++;
 	int rc = symbolizer_proc_snapshot(t->sym, tgid, NULL);
-	if (rc || (t->exited && t->exited(t->exited_arg, (uint32_t)tgid))) {
+	/*
+	 * Additive, and at once: code unmapped since (a dlclose'd library, the
+	 * program an exec replaced) still names the samples taken in it. Before
+	 * exited(): the events it handles may make the exec's new image, which
+	 * copies these maps to an alias for the old one.
+	 */
+	if (rc == 0)
+		symbolizer_proc_keep_gone(t->sym, tgid, backup);
+	bool gone = t->exited && t->exited(t->exited_arg, (uint32_t)tgid);
+	struct image *cur = current_of(t, (uint32_t)tgid);
+	if (!cur || cur->gen != gen) {
+		/* a new image was made meanwhile, with its own snapshot: leave it */
+		if (rc)
+			t->snapshot_failures++;
+	} else if (rc || gone) {
 		t->snapshot_failures++;
 		symbolizer_proc_fork(t->sym, tgid, backup);
 	} else {
-		/* additive: code unmapped since (a dlclose'd library) still names the samples taken in it */
-		symbolizer_proc_keep_gone(t->sym, tgid, backup);
-		struct image *cur = current_of(t, (uint32_t)tgid);
-		if (cur)
-			cur->snap_failed = false;
+		cur->snap_failed = false;
 	}
 	symbolizer_proc_exec(t->sym, backup); /* free the backup */
 }
