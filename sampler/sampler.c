@@ -232,7 +232,7 @@ static int ensure_epoll(struct sampler *s)
 	return 0;
 }
 
-/* The mmap watch saw process `tgid` map new code. */
+/* The mmap watch saw a process map new code, exec or fork: log it, snapshot again, follow it. */
 static void on_mapped(const struct mmap_seen *m, void *arg)
 {
 	struct sampler *s = arg;
@@ -268,12 +268,6 @@ void sampler_read_mmaps(struct sampler *s)
 }
 
 /*
- * Processes gone before their first snapshot (a millisecond's life): their
- * maps from the mmap watch's log, of the image they ran when first sampled.
- * Called once the watch was read after the events: a process that is gone
- * has all its records in the rings by then.
- */
-/*
  * maplog_prune(): what a live process mapped is kept (it may yet be sampled
  * and be gone before its snapshot, or fork a child that is); a process gone
  * for a while had its samples handled.
@@ -296,6 +290,12 @@ static void prune_maplog(struct sampler *s, uint64_t now)
 	s->next_prune_ns = now + MAPLOG_PRUNE_NS;
 }
 
+/*
+ * Processes gone before their first snapshot (a millisecond's life), or
+ * snapshotted after an exec: their maps from the mmap watch's log, of the
+ * image they ran when first sampled. Called once the watch was read after
+ * the events: a process that is gone has all its records in the rings then.
+ */
 void sampler_fill_gone(struct sampler *s)
 {
 	if (!s->maplog || !s->o.sym)
