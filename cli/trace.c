@@ -22,6 +22,8 @@ static const char usage_text[] =
 	"\n"
 	"Compile a bpftrace-dialect program straight to BPF (no LLVM), run it, and print\n"
 	"what bpftrace 0.17 prints. ARGs are the positional parameters $1, $2, ...\n"
+	"Options may also come after FILE.bt and the ARGs, as with bpftrace; after\n"
+	"'--' everything is an ARG (scorch trace x.bt -- -5).\n"
 	"\n"
 	"options:\n"
 	"  -e, --program PROGRAM  the program text\n"
@@ -110,8 +112,9 @@ int cmd_trace(int argc, char **argv)
 	output_opts_init(&oo, OUTPUT_SVG);
 	optind = 1;
 	opterr = 0;
-	/* "+": stop at the first non-option, so script arguments pass through */
-	while ((c = getopt_long(argc, argv, "+e:p:c:f:d:o:h", lopts, NULL)) != -1) {
+	/* Options may follow FILE.bt and its arguments, as bpftrace's GNU getopt allows
+	 * (`bpftrace x.bt -c CMD`); `--` ends them, for an argument such as -5. */
+	while ((c = getopt_long(argc, argv, "e:p:c:f:d:o:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			program = optarg;

@@ -142,6 +142,16 @@ check "json: time line" grep -q -E '^\{"type": "time", "data": "[0-9]{2}:[0-9]{2
 check "json: printf line" grep -qx '{"type": "printf", "data": "x 1\\n"}' "$T_WORK/json.out"
 check "json: map line" grep -qx '{"type": "map", "data": {"@m": {"1": 2}}}' "$T_WORK/json.out"
 
+# options after FILE.bt and its arguments, as bpftrace takes them (GNU getopt): -c here must run the
+# command and end the trace when it exits, not become $2 and $3 (which used to hang until Ctrl-C)
+printf 'BEGIN { printf("p1=%%s n=%%d\\n", str($1), $#); } END { printf("ended\\n"); }\n' > "$T_WORK/args.bt"
+run argsafter "$T_WORK/args.bt" foo -c "$WL 1 0"
+check "options after the file: runs and ends with -c's command (exit $rc)" [ $rc -eq 0 ]
+check "options after the file: \$1 is foo, one argument" grep -qx 'p1=foo n=1' "$T_WORK/argsafter.out"
+check "options after the file: END ran" grep -qx 'ended' "$T_WORK/argsafter.out" || show argsafter
+run dashdash -e 'BEGIN { printf("%d %s\n", $1, str($2)); exit(); }' -- -5 -x
+check "-- ends the options: -5 and -x are arguments (exit $rc)" grep -qx -- '-5 -x' "$T_WORK/dashdash.out"
+
 # kprobe and hardware: compiled and accepted by the verifier, then a clear error at attach
 run kdump --dump=bpf -e 'kprobe:vfs_read { @[comm] = count(); @a = arg2; @f = func; } kretprobe:vfs_read { @r = hist(retval); }'
 check "kprobe: programs pass the verifier (exit $rc)" [ $rc -eq 0 ]
