@@ -133,6 +133,9 @@ asan:
 test-live: $(SCORCH) $(LIVE_TESTS)
 	$(Q)BUILD=$(BUILD) SCORCH=$(abspath $(SCORCH)) scripts/run-tests.sh live $(LIVE_TESTS) $(sort $(wildcard tests/live/*.sh))
 
+test-valgrind: $(SCORCH)
+	$(Q)BUILD=$(BUILD) SCORCH=$(abspath $(SCORCH)) scripts/run-tests.sh valgrind $(sort $(wildcard tests/valgrind/*.sh))
+
 test-browser: $(SCORCH)
 	$(Q)BUILD=$(BUILD) SCORCH=$(abspath $(SCORCH)) scripts/run-tests.sh browser $(sort $(wildcard tests/browser/*.sh))
 
@@ -171,6 +174,6 @@ install: $(SCORCH)
 clean:
 	rm -rf build build-san build-fuzz demo*.svg
 
-.PHONY: all unit unit-build golden asan test-live test-browser fuzz check-headers deps test demo bench install clean
+.PHONY: all unit unit-build golden asan test-live test-valgrind test-browser fuzz check-headers deps test demo bench install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -343,6 +343,41 @@ static void text_summary(const char *name, const struct input_opts *o, const str
 			  st->samples == 0 && o->pids ? " (no pid in the input? use perf script -F +pid)" : "");
 }
 
+/* Does the head parse as a protobuf of pprof's Profile message: every top-level field one of its
+ * 14, with its wire type, up to the end of the head? Text fails within a few bytes: a printable
+ * first byte is a tag of the wrong wire type or field, or the varints that follow go wrong. */
+static bool looks_pprof(const unsigned char *p, size_t n)
+{
+	/* wire type of fields 1..14: 2 = length-delimited, 0 = varint (13 may also come packed) */
+	static const signed char wire[15] = { -1, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 2, 0, 0, 0 };
+	size_t i = 0, fields = 0;
+
+	while (i < n) {
+		unsigned tag = p[i++];
+		unsigned field = tag >> 3, type = tag & 7;
+		uint64_t v = 0;
+		unsigned shift = 0;
+
+		if (tag & 0x80 || field < 1 || field > 14 || (type != (unsigned)wire[field] && !(field == 13 && type == 2)))
+			return false;
+		do { /* the varint: a value, or a length */
+			if (i == n)
+				return fields > 1;
+			if (shift > 63)
+				return false;
+			v |= (uint64_t)(p[i] & 0x7f) << shift;
+			shift += 7;
+		} while (p[i++] & 0x80);
+		fields++;
+		if (type == 2) {
+			if (v >= n - i)
+				return fields > 1; /* runs past the head */
+			i += (size_t)v;
+		}
+	}
+	return fields > 1;
+}
+
 static int load_text(const char *name, struct source *s, enum input_kind *kind, const struct input_opts *o,
 		     struct profile *p, struct errbuf *err)
 {
@@ -381,6 +416,13 @@ static int load_text(const char *name, struct source *s, enum input_kind *kind, 
 	if (s->gz && head_len >= 8 && memcmp(buf, "PERFILE2", 8) == 0) {
 		rc = errbuf_set(err, -ENOTSUP, "cannot read '%s': gzip-compressed perf.data", name);
 		errbuf_hint(err, "decompress it first: gunzip -k '%s'", name);
+		goto out;
+	}
+	if (looks_pprof((const unsigned char *)buf, head_len)) {
+		/* say so once, rather than once per "line" of binary */
+		rc = errbuf_set(err, -EBADMSG, "cannot read '%s': a pprof profile, which scorch writes but does not read",
+				name);
+		errbuf_hint(err, "go tool pprof -raw '%s' prints its samples; -http draws its own flame graph", name);
 		goto out;
 	}
 	enum fold_text_kind tk = fold_text_detect(buf, head_len);

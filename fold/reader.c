@@ -75,7 +75,8 @@ enum fold_text_kind fold_text_detect(const char *data, size_t len)
 		if (!nl && seen)
 			break; /* a head cut mid-line: its last piece could look like anything */
 		if (n == 0) {
-			script++; /* perf script ends each sample with a blank line */
+			if (seen)
+				script++; /* perf script ends each sample with a blank line; one before any line says nothing */
 		} else if (s[0] != '#') {
 			seen++;
 			if (fold_is_space((unsigned char)s[0]))

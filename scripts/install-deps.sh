@@ -6,12 +6,13 @@ set -euo pipefail
 # Build: compiler, libraries, BPF tooling. Test peers: perf, bpftrace, llvm-symbolizer,
 # libc6-dbg (names Debian libc internals), chromium (browser test of the SVG), xmllint.
 # lld: tests link workloads with it, as Rust, Chromium and many clang builds are linked (its
-# segment layout differs from GNU ld's). golang-go: Go workloads and pprof as a peer.
+# segment layout differs from GNU ld's). golang-go: Go workloads and pprof as a peer. valgrind:
+# memcheck finds the uninitialised reads ASan does not.
 pkgs=(
   make gcc g++ clang llvm lld pkg-config bpftool
   libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev libcmocka-dev
   linux-perf bpftrace libc6-dbg binutils elfutils xz-utils libbpf-tools
-  chromium libxml2-utils perl golang-go
+  chromium libxml2-utils perl golang-go valgrind
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Everything `make test` runs after building: unit, golden, the same under ASan+UBSan, live (real
-# BPF), browser, and a short smoke run of each fuzz target. Runs all suites, then reports.
+# Everything `make test` runs after building: unit, golden, the same under ASan+UBSan, the CLI under
+# valgrind, live (real BPF), browser, and a short smoke run of each fuzz target. Runs all suites,
+# then reports.
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
@@ -16,6 +17,7 @@ run() {
 run unit        $MAKE --no-print-directory unit
 run golden      $MAKE --no-print-directory golden
 run asan        $MAKE --no-print-directory asan
+run valgrind    $MAKE --no-print-directory test-valgrind
 run live        $MAKE --no-print-directory test-live
 run browser     $MAKE --no-print-directory test-browser
 # fixed seed: the smoke run is reproducible; `make fuzz` explores with fresh seeds

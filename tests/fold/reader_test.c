@@ -32,6 +32,9 @@ static void test_reader_detect(void **state)
 	/* a head cut mid-line still decides */
 	assert_int_equal(fold_text_detect(script, 90), FOLD_TEXT_PERF_SCRIPT);
 	assert_int_equal(fold_text_detect(folded, 12), FOLD_TEXT_FOLDED);
+	/* blank lines before any other line say nothing (perf script's end a sample) */
+	assert_int_equal(fold_text_detect("\nmain;work 3\n", 13), FOLD_TEXT_FOLDED);
+	assert_int_equal(fold_text_detect("\n\n\nmain;work 3\n", 15), FOLD_TEXT_FOLDED);
 }
 
 /* Fold `in` fed in chunks of `chunk` bytes; returns the folded text. */
