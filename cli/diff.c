@@ -31,7 +31,7 @@ static void usage(FILE *out)
 	      "Differential flame graph of profile A (before) and B (after), as\n"
 	      "difffolded.pl A B | flamegraph.pl draws it: frame widths from B, each frame\n"
 	      "coloured by the change of its own samples: red grew, blue shrank (--negate\n"
-	      "swaps them). A and B are folded text, `perf script` output or perf.data.\n"
+	      "swaps them). A and B are folded text, `perf script` output, perf.data or pprof.\n"
 	      "OUT's extension picks the format: .svg (default, stdout), .folded (the\n"
 	      "\"stack A B\" lines difffolded.pl prints), .json (with \"delta\"), .speedscope.json.\n"
 	      "\n"

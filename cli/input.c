@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "fold/fold.h"
+#include "fold/pprof.h"
 #include "fold/profile.h"
 #include "lib/err.h"
 #include "symbolize/perf_replay.h"
@@ -49,6 +50,8 @@ const char *input_kind_name(enum input_kind kind)
 		return "perf script";
 	case INPUT_FOLDED:
 		return "folded";
+	case INPUT_PPROF:
+		return "pprof";
 	default:
 		return "unknown";
 	}
@@ -343,39 +346,50 @@ static void text_summary(const char *name, const struct input_opts *o, const str
 			  st->samples == 0 && o->pids ? " (no pid in the input? use perf script -F +pid)" : "");
 }
 
-/* Does the head parse as a protobuf of pprof's Profile message: every top-level field one of its
- * 14, with its wire type, up to the end of the head? Text fails within a few bytes: a printable
- * first byte is a tag of the wrong wire type or field, or the varints that follow go wrong. */
-static bool looks_pprof(const unsigned char *p, size_t n)
+/* The rest of a pprof profile after the `head_len` bytes in `*buf` (CHUNK_SIZE of room), into `p`. */
+static int load_pprof(const char *name, struct source *s, char **buf, size_t head_len, const struct input_opts *o,
+		      struct profile *p, struct errbuf *err)
 {
-	/* wire type of fields 1..14: 2 = length-delimited, 0 = varint (13 may also come packed) */
-	static const signed char wire[15] = { -1, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 2, 0, 0, 0 };
-	size_t i = 0, fields = 0;
+	size_t len = head_len, cap = CHUNK_SIZE;
+	struct pprof_read_stats st;
 
-	while (i < n) {
-		unsigned tag = p[i++];
-		unsigned field = tag >> 3, type = tag & 7;
-		uint64_t v = 0;
-		unsigned shift = 0;
-
-		if (tag & 0x80 || field < 1 || field > 14 || (type != (unsigned)wire[field] && !(field == 13 && type == 2)))
-			return false;
-		do { /* the varint: a value, or a length */
-			if (i == n)
-				return fields > 1;
-			if (shift > 63)
-				return false;
-			v |= (uint64_t)(p[i] & 0x7f) << shift;
-			shift += 7;
-		} while (p[i++] & 0x80);
-		fields++;
-		if (type == 2) {
-			if (v >= n - i)
-				return fields > 1; /* runs past the head */
-			i += (size_t)v;
+	for (;;) {
+		if (cap - len < CHUNK_SIZE / 2) {
+			char *n = cap < SIZE_MAX / 2 ? realloc(*buf, cap * 2) : NULL;
+			if (!n)
+				return errbuf_set(err, -ENOMEM, "cannot read '%s': out of memory", name);
+			*buf = n;
+			cap *= 2;
 		}
+		ssize_t n = source_read(s, *buf + len, cap - len, err);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		len += (size_t)n;
 	}
-	return fields > 1;
+	int rc = pprof_read(*buf, len, p, o->fold_flags, &st, err);
+	if (rc < 0) {
+		/* say which file: the reader's message has the offset */
+		struct buf msg = BUF_INIT;
+		int ok = buf_addf(&msg, "cannot read '%s': %s", name, err->msg.data) == 0;
+		errbuf_release(err);
+		errbuf_init(err);
+		errbuf_set(err, rc, "%s", ok ? msg.data : "out of memory");
+		buf_release(&msg);
+		if (rc == -EINVAL)
+			errbuf_hint(err, "--value TYPE picks a value type when the inputs are read one by one");
+		return rc;
+	}
+	if (o->quiet)
+		return 0;
+	if (st.bad_samples)
+		cli_error("%s: warning: %llu pprof sample%s left out (a wrong number of values, or an unknown location)",
+			  name, (unsigned long long)st.bad_samples, st.bad_samples == 1 ? "" : "s");
+	if (st.value_types_dropped)
+		cli_error("%s: warning: %zu value type%s left out (scorch keeps %d, by name across inputs)", name,
+			  st.value_types_dropped, st.value_types_dropped == 1 ? "" : "s", PROFILE_MAX_VALUES);
+	return 0;
 }
 
 static int load_text(const char *name, struct source *s, enum input_kind *kind, const struct input_opts *o,
@@ -418,11 +432,14 @@ static int load_text(const char *name, struct source *s, enum input_kind *kind, 
 		errbuf_hint(err, "decompress it first: gunzip -k '%s'", name);
 		goto out;
 	}
-	if (looks_pprof((const unsigned char *)buf, head_len)) {
-		/* say so once, rather than once per "line" of binary */
-		rc = errbuf_set(err, -EBADMSG, "cannot read '%s': a pprof profile, which scorch writes but does not read",
-				name);
-		errbuf_hint(err, "go tool pprof -raw '%s' prints its samples; -http draws its own flame graph", name);
+	if (pprof_looks_like(buf, head_len)) {
+		*kind = INPUT_PPROF;
+		if (o->pids || o->tids || o->comms) {
+			rc = errbuf_set(err, -ENOTSUP, "cannot filter '%s' by pid, tid or command: a pprof profile has no such fields",
+					name);
+			goto out;
+		}
+		rc = load_pprof(name, s, &buf, head_len, o, p, err);
 		goto out;
 	}
 	enum fold_text_kind tk = fold_text_detect(buf, head_len);
@@ -645,7 +662,7 @@ int input_output_parse_option(struct input_args *a, struct output_opts *out, int
 
 void input_usage(FILE *out)
 {
-	fputs("input (perf.data, `perf script` text or folded text, told apart by content):\n"
+	fputs("input (perf.data, `perf script` text, folded text or pprof, told apart by content):\n"
 	      "      --pid             process label with its pid: \"comm-PID\"\n"
 	      "      --tid             process label with pid and tid: \"comm-PID/TID\"\n"
 	      "      --kernel          mark kernel frames with _[k]\n"

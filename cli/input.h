@@ -16,6 +16,7 @@ enum input_kind {
 	INPUT_PERF_DATA,   /* starts with the magic "PERFILE2" (file or pipe mode) */
 	INPUT_PERF_SCRIPT, /* `perf script` text */
 	INPUT_FOLDED,      /* folded stacks "a;b;c 123" (or the differential "a;b 1 2") */
+	INPUT_PPROF,       /* a pprof profile.proto message (gzip or not) */
 };
 
 /* Options shared by every command that reads inputs; a zeroed struct (or NULL) means the defaults. */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pprof writer: the profile model as a gzip-compressed profile.proto (github.com/google/pprof) message. */
+/* pprof: the profile model written as a gzip-compressed profile.proto (github.com/google/pprof) message, and read back. */
 #ifndef SCORCH_FOLD_PPROF_H
 #define SCORCH_FOLD_PPROF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -67,5 +68,49 @@ struct pprof_opts {
  * without them; nothing is written) with `err` filled.
  */
 int pprof_write(FILE *out, const struct profile *p, const struct pprof_opts *o, struct errbuf *err);
+
+/* What pprof_read() took in and left out. */
+struct pprof_read_stats {
+	uint64_t samples;             /* Sample messages added */
+	uint64_t bad_samples;         /* left out: a wrong number of values, or an unknown location */
+	uint64_t unsymbolized;        /* locations without a function, named after their file */
+	size_t value_types_dropped;   /* sample types past PROFILE_MAX_VALUES, repeated, or not in `p` */
+};
+
+/*
+ * Read a pprof Profile message (already gunzipped: `len` bytes at `data`) into
+ * `p`. Fields may come in any order.
+ *  - Value types: pprof's default first (default_sample_type, else the last
+ *    sample type, as `go tool pprof` shows), then the others in order, up to
+ *    PROFILE_MAX_VALUES; the rest are dropped and counted. When `p` already
+ *    has value types (an earlier input), each goes to the type of the same
+ *    name and the others are dropped; none in common is -EINVAL.
+ *  - One stack per Sample, root first: its locations in reverse, each
+ *    location's Lines in reverse (the last Line is the function the address is
+ *    in, the ones before it were inlined into it: FRAME_INLINED). Frames are
+ *    named by function name (system_name if the name is empty) and carry the
+ *    mapping's file as their module ("[kernel.kallsyms]" makes kernel
+ *    frames); line numbers are not kept, so frames aggregate by function as
+ *    pprof's flame graph does. A location without Lines is named after its
+ *    file ("[libfoo.so]"), or "[unknown]". `fold_flags` (fold.h) may ask for
+ *    the marks "_[i]" on inlined frames (FOLD_INLINE_TAG) and "_[k]" on
+ *    kernel ones (FOLD_KERNEL_TAG), as the text readers add them.
+ *  - A Sample with the wrong number of values or an unknown location id is
+ *    left out and recorded as a loss. period_type/period become the
+ *    PPROF_META_PERIOD* notes.
+ * Every length is checked against the input. Returns 0, -EBADMSG (damaged:
+ * the byte offset in `err`; `p` may hold the samples before the damage),
+ * -ENOMEM, -EINVAL (no value type in common with `p`'s) with `err` filled.
+ * `st` may be NULL.
+ */
+int pprof_read(const void *data, size_t len, struct profile *p, unsigned fold_flags, struct pprof_read_stats *st,
+	       struct errbuf *err);
+
+/*
+ * Do these first bytes of an input look like a (gunzipped) pprof Profile?
+ * Every top-level field up to `len` must be one of profile.proto's 14 with
+ * its wire type; text fails within a few bytes.
+ */
+bool pprof_looks_like(const void *data, size_t len);
 
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # pprof output read back by the real Go pprof (`go tool pprof`, Debian's golang-go): every stack,
-# value, inline frame, name, mapping, comment and period we write must come back as written.
+# value, inline frame, name, mapping, comment and period we write must come back as written. And
+# pprof input: profiles Go's runtime/pprof writes, folded as `go tool pprof -traces` shows them.
 # Profiles come from specs through tests/golden/pprof_go_driver.c (linked with libfold), which also
 # prints, from the spec alone, what pprof must show; and from folded text through `scorch render`.
 . "$(dirname "$0")/../testlib.sh"
@@ -240,6 +241,126 @@ if [ -x "$SCORCH" ]; then
 		check "scorch render -o x.pb.gz: pprof reads back the folded stacks" cmp -s "$T_WORK/cli.want" "$T_WORK/cli.got"
 	else
 		fail "scorch render -o x.pb.gz: $(head -1 "$T_WORK/cli.err")"
+	fi
+fi
+
+
+# Reading pprof: profiles written by Go's own runtime/pprof (a CPU profile with an inlined frame, a
+# heap profile with four value types), folded by scorch, must give the stacks and values that
+# `go tool pprof -traces` shows; and scorch's own pprof output must fold back to perf's golden stacks.
+# traces_folded FILE [pprof options]: -traces blocks as sorted folded lines, identical stacks summed,
+# pprof's "(inline)" marks and label lines ("bytes: 256kB") dropped
+traces_folded() {
+	pprof -traces "${@:2}" "$1" | sed -n "/^$SEP\$/,\$p" | awk -v sep="$SEP" '
+		function flush() { if (s != "") sum[s] += v; s = "" }
+		$0 == sep { flush(); next }
+		s == "" && $0 ~ /^ +[A-Za-z_]+: / { next }
+		{ name = $0; sub(/ \(inline\)$/, "", name); sub(/^ +/, "", name)
+		  if (s == "") { v = name; sub(/ .*/, "", v); sub(/^[^ ]+ +/, "", name); s = name } else s = name ";" s }
+		END { flush(); for (k in sum) print k " " sum[k] }' | LC_ALL=C sort
+}
+if [ -x "$SCORCH" ]; then
+	mkdir -p "$T_WORK/gosrc"
+	cat > "$T_WORK/gosrc/main.go" <<'GO'
+package main
+
+import (
+	"os"
+	"runtime/pprof"
+	"time"
+)
+
+var sink uint64
+
+// small enough for Go to inline into hotA: pprof gives it a Line of hotA's location
+func mix(x uint64) uint64 { return x*6364136223846793005 + 1442695040888963407 }
+
+//go:noinline
+func hotA(n int) uint64 {
+	s := uint64(1)
+	for i := 0; i < n; i++ {
+		s = mix(s) ^ uint64(i)
+	}
+	return s
+}
+
+//go:noinline
+func hotB(n int) uint64 {
+	s := uint64(7)
+	for i := 0; i < n; i++ {
+		s ^= s<<13 ^ s>>7 ^ uint64(i)
+	}
+	return s
+}
+
+//go:noinline
+func work(d time.Duration) {
+	for t := time.Now(); time.Since(t) < d; {
+		sink += hotA(200000) + hotB(100000)
+	}
+}
+
+func main() {
+	f, err := os.Create(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	pprof.StartCPUProfile(f)
+	work(800 * time.Millisecond)
+	pprof.StopCPUProfile()
+	f.Close()
+	h, err := os.Create(os.Args[2])
+	if err != nil {
+		panic(err)
+	}
+	pprof.WriteHeapProfile(h)
+	h.Close()
+}
+GO
+	if (cd "$T_WORK/gosrc" && go build -o "$T_WORK/goprof" main.go) 2> "$T_WORK/gobuild.err" &&
+		"$T_WORK/goprof" "$T_WORK/gocpu.pb.gz" "$T_WORK/goheap.pb.gz"; then
+		"$SCORCH" -v fold "$T_WORK/gocpu.pb.gz" > "$T_WORK/gocpu.fold" 2> "$T_WORK/gocpu.err"
+		check "Go CPU profile: folded, pprof's default value (cpu) first" \
+			grep -q '^scorch: value type 0: cpu/nanoseconds' "$T_WORK/gocpu.err"
+		check "Go CPU profile: hotB under main.work" \
+			grep -q '^runtime.main;main.main;main.work;main.hotB [1-9]' "$T_WORK/gocpu.fold"
+		traces_folded "$T_WORK/gocpu.pb.gz" -sample_index=samples > "$T_WORK/gocpu.want"
+		"$SCORCH" render "$T_WORK/gocpu.pb.gz" --value samples -o "$T_WORK/gocpu.folded" 2>/dev/null
+		LC_ALL=C sort "$T_WORK/gocpu.folded" > "$T_WORK/gocpu.got"
+		check "Go CPU profile: every stack and sample count as pprof -traces shows them" \
+			cmp -s "$T_WORK/gocpu.want" "$T_WORK/gocpu.got"
+		cmp -s "$T_WORK/gocpu.want" "$T_WORK/gocpu.got" || diff "$T_WORK/gocpu.want" "$T_WORK/gocpu.got" | head
+		traces_folded "$T_WORK/gocpu.pb.gz" -unit=ns | sed 's/ns$//' > "$T_WORK/gocpu.nswant"
+		LC_ALL=C sort "$T_WORK/gocpu.fold" > "$T_WORK/gocpu.nsgot"
+		check "Go CPU profile: the cpu values, in nanoseconds" cmp -s "$T_WORK/gocpu.nswant" "$T_WORK/gocpu.nsgot"
+		cmp -s "$T_WORK/gocpu.nswant" "$T_WORK/gocpu.nsgot" || diff "$T_WORK/gocpu.nswant" "$T_WORK/gocpu.nsgot" | head
+		if pprof -traces "$T_WORK/gocpu.pb.gz" | grep -q 'main.mix (inline)'; then
+			"$SCORCH" fold --all "$T_WORK/gocpu.pb.gz" > "$T_WORK/gocpu.all"
+			check "Go CPU profile: the inlined mix is marked _[i] under hotA with --all" \
+				grep -q '^runtime.main;main.main;main.work;main.hotA;main.mix_\[i\] ' "$T_WORK/gocpu.all"
+		else
+			echo "note: no sample landed in the inlined mix this run"
+		fi
+		traces_folded "$T_WORK/goheap.pb.gz" -sample_index=alloc_objects > "$T_WORK/goheap.want"
+		"$SCORCH" render "$T_WORK/goheap.pb.gz" --value alloc_objects -o "$T_WORK/goheap.folded" 2>/dev/null
+		LC_ALL=C sort "$T_WORK/goheap.folded" > "$T_WORK/goheap.got"
+		check "Go heap profile: every stack and alloc_objects as pprof -traces shows them" \
+			cmp -s "$T_WORK/goheap.want" "$T_WORK/goheap.got"
+		cmp -s "$T_WORK/goheap.want" "$T_WORK/goheap.got" || diff "$T_WORK/goheap.want" "$T_WORK/goheap.got" | head
+		"$SCORCH" -v fold "$T_WORK/goheap.pb.gz" 2> "$T_WORK/goheap.err" > /dev/null
+		check "Go heap profile: four value types, inuse_space (pprof's default) first" \
+			grep -q '^scorch: value type 0: inuse_space/bytes' "$T_WORK/goheap.err"
+		check "Go heap profile: the fourth value type kept" grep -q '^scorch: value type 3: ' "$T_WORK/goheap.err"
+	else
+		fail "cannot build or run the Go profile writer: $(head -3 "$T_WORK/gobuild.err")"
+	fi
+	P=$FIXTURES/perf
+	if [ -f "$P/a_cpu_fp.data" ]; then
+		xz -dc "$P/bin/kallsyms.xz" > "$T_WORK/kallsyms"
+		"$SCORCH" render --kallsyms "$T_WORK/kallsyms" --debug-dir "$P/bin" "$P/a_cpu_fp.data" -o "$T_WORK/own.pb.gz"
+		"$SCORCH" fold "$T_WORK/own.pb.gz" > "$T_WORK/own.folded"
+		check "scorch's own pprof folds back to perf's golden stacks" \
+			cmp -s "$T_WORK/own.folded" "$P/golden/a_cpu_fp.collapsed.txt"
 	fi
 fi
 

@@ -48,7 +48,8 @@ vg "render: svg, json, folded, pprof, speedscope" 0 render --kallsyms "$T_WORK/k
 	-o "$T_WORK/a.speedscope.json"
 vg "render: perf script text, every mark" 0 render --all --pid "$P/golden/b_inl_nofp_dwarf.script-inline.txt" \
 	-o "$T_WORK/b.svg"
-vg "render: a pprof profile is refused" 1 render "$T_WORK/a.pb.gz" -o "$T_WORK/a2.svg"
+vg "render: pprof input, to svg" 0 render "$T_WORK/a.pb.gz" -o "$T_WORK/a2.svg"
+vg "fold: pprof input, every mark" 0 fold --all "$T_WORK/a.pb.gz"
 vg "diff" 0 diff "$T_WORK/a.folded" "$T_WORK/a.folded" -o "$T_WORK/d.svg"
 # stackcollapse-perf.pl's conformance inputs, with every option that changes parsing
 for f in "$SC"/*.txt; do
