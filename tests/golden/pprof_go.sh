@@ -343,7 +343,8 @@ GO
 		fi
 		traces_folded "$T_WORK/goheap.pb.gz" -sample_index=alloc_objects > "$T_WORK/goheap.want"
 		"$SCORCH" render "$T_WORK/goheap.pb.gz" --value alloc_objects -o "$T_WORK/goheap.folded" 2>/dev/null
-		LC_ALL=C sort "$T_WORK/goheap.folded" > "$T_WORK/goheap.got"
+		# pprof -traces leaves out samples whose value of that index is 0 (a stack kept for its other values)
+		awk '$NF != 0' "$T_WORK/goheap.folded" | LC_ALL=C sort > "$T_WORK/goheap.got"
 		check "Go heap profile: every stack and alloc_objects as pprof -traces shows them" \
 			cmp -s "$T_WORK/goheap.want" "$T_WORK/goheap.got"
 		cmp -s "$T_WORK/goheap.want" "$T_WORK/goheap.got" || diff "$T_WORK/goheap.want" "$T_WORK/goheap.got" | head
