@@ -76,6 +76,18 @@ int attach_raw_tracepoint(struct probe_inst *pi, const char *name, struct errbuf
 	return r ? errbuf_set(err, r, "out of memory") : 0;
 }
 
+int attach_tracing(struct probe_inst *pi, struct errbuf *err)
+{
+	/* fentry/fexit: the target is the attach_btf_id the program was loaded with */
+	int fd = bpf_raw_tracepoint_open(NULL, pi->prog_fd);
+	if (fd < 0) {
+		int e = errno;
+		return errbuf_set(err, -e, "cannot attach '%s': %s", pi->name, strerror(e));
+	}
+	int r = push_fd(pi, fd);
+	return r ? errbuf_set(err, r, "out of memory") : 0;
+}
+
 void detach_inst(struct probe_inst *pi)
 {
 	for (size_t i = 0; i < pi->nfds; i++)

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Kernel types from vmlinux BTF, loaded only when a program needs them: struct members for -> and casts. */
+/* Kernel types from vmlinux BTF, loaded only when a program needs them: struct members for -> and casts, kfunc arguments. */
 #include "probes/check.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/btf.h>
 
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "probes/tracepoint.h"
 
 struct btf *checker_btf(struct checker *c, struct errbuf *err)
 {
@@ -191,4 +193,115 @@ int btf_to_type(struct checker *c, uint32_t id, struct type *out)
 	default:
 		return -EOPNOTSUPP;
 	}
+}
+
+/* ---- kfunc / kretfunc: a kernel function's parameters as tracepoint-style fields ---------------- */
+
+/* The C type of BTF type `id` as a format file writes it ("const char *", "struct file *", "size_t"). */
+static int render_type(const struct btf *btf, uint32_t id, struct buf *out, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	if (depth > 16)
+		return -EOPNOTSUPP;
+	if (!t || id == 0)
+		return buf_addstr(out, "void");
+	const char *nm = btf__name_by_offset(btf, t->name_off);
+	switch (btf_kind(t)) {
+	case BTF_KIND_CONST:
+		/* the ctype table knows "const X" only for integers: render the qualifier, the parser strips it */
+		return buf_addstr(out, "const ") || render_type(btf, t->type, out, depth + 1);
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return render_type(btf, t->type, out, depth + 1);
+	case BTF_KIND_PTR:
+		return render_type(btf, t->type, out, depth + 1) || buf_addstr(out, " *");
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return buf_addf(out, "%s %s", btf_is_union(t) ? "union" : btf_is_struct(t) ? "struct" : "enum",
+				nm && *nm ? nm : "(anon)");
+	case BTF_KIND_FUNC_PROTO:
+		return buf_addstr(out, "void"); /* a function pointer: "void *" once the * is added */
+	default:
+		return buf_addstr(out, nm && *nm ? nm : "int");
+	}
+}
+
+int btf_kfunc_format(struct checker *c, const char *name, const struct tp_format **out, uint32_t *func_id,
+		     struct errbuf *err)
+{
+	for (uint32_t i = 0; i < c->ntps; i++)
+		if (strcmp(c->tps[i]->category, "kfunc") == 0 && strcmp(c->tps[i]->name, name) == 0) {
+			*out = c->tps[i];
+			*func_id = c->tps[i]->id;
+			return 0;
+		}
+	struct btf *btf = checker_btf(c, err);
+	if (!btf)
+		return err->code ? err->code : -ENOENT;
+	int fid = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	if (fid <= 0)
+		return errbuf_set(err, -ENOENT, "no kernel function '%s' in the kernel's BTF", name);
+	const struct btf_type *fn = btf__type_by_id(btf, (uint32_t)fid);
+	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	if (!proto || !btf_is_func_proto(proto))
+		return errbuf_set(err, -EINVAL, "kernel function '%s' has no prototype in BTF", name);
+	const struct btf_param *params = btf_params(proto);
+	uint16_t n = btf_vlen(proto);
+	if (n > 12) /* MAX_BPF_FUNC_ARGS */
+		return errbuf_set(err, -EOPNOTSUPP, "kernel function '%s' has %u parameters: fentry sees at most 12", name, n);
+
+	/* A format file, as tracefs would write one: each parameter an 8-byte slot of the context. */
+	struct buf text = BUF_INIT, ty = BUF_INIT;
+	int r = buf_addf(&text, "name: %s\nID: %d\nformat:\n", name, fid);
+	for (uint16_t i = 0; i < n && !r; i++) {
+		const char *pn = btf__name_by_offset(btf, params[i].name_off);
+		if (i + 1 == n && params[i].type == 0) {
+			buf_release(&text);
+			return errbuf_set(err, -EOPNOTSUPP, "kernel function '%s' takes variable arguments", name);
+		}
+		uint32_t rid = skip_mods(btf, params[i].type);
+		const struct btf_type *pt = btf__type_by_id(btf, rid);
+		bool scalar = pt && (btf_is_int(pt) || btf_is_enum(pt) || btf_is_enum64(pt));
+		if (!pt || (!scalar && !btf_is_ptr(pt)) || (scalar && pt->size > 8)) { /* a PTR's size field is its type */
+			buf_release(&text);
+			return errbuf_set(err, -EOPNOTSUPP, "kernel function '%s' passes '%s' by value: not supported", name,
+					  pn && *pn ? pn : "an argument");
+		}
+		buf_reset(&ty);
+		r = render_type(btf, params[i].type, &ty, 0);
+		bool sgn = btf_is_int(pt) ? (btf_int_encoding(pt) & BTF_INT_SIGNED) != 0 : false;
+		uint32_t size = btf_is_ptr(pt) ? 8 : pt->size;
+		if (!r)
+			r = buf_addf(&text, "\tfield:%s %s;\toffset:%u;\tsize:%u;\tsigned:%d;\n", ty.data,
+				     pn && *pn ? pn : "arg", i * 8u, size, sgn);
+	}
+	buf_release(&ty);
+	if (r) {
+		buf_release(&text);
+		return errbuf_set(err, -ENOMEM, "out of memory");
+	}
+	struct tp_format *f = tp_format_parse("kfunc", name, text.data, text.len, err);
+	buf_release(&text);
+	if (!f)
+		return err->code ? err->code : -EINVAL;
+	/* the fields' types from BTF itself: a struct pointer keeps its members for -> */
+	for (size_t i = 0; i < f->nfields; i++) {
+		struct type t;
+		if (f->fields[i].kind == TPF_PTR && btf_to_type(c, params[i].type, &t) == 0)
+			f->fields[i].ty = t;
+	}
+	struct tp_format **nt = realloc(c->tps, (c->ntps + 1) * sizeof(*nt));
+	if (!nt) {
+		tp_format_free(f);
+		return errbuf_set(err, -ENOMEM, "out of memory");
+	}
+	c->tps = nt;
+	c->tps_cap = c->ntps + 1;
+	c->tps[c->ntps++] = f;
+	*out = f;
+	*func_id = (uint32_t)fid;
+	return 0;
 }

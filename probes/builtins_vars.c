@@ -164,7 +164,7 @@ static int check_retval(struct checker *c, struct node *n)
 {
 	const struct provider *p = c->pi->prov;
 	if (!(p->flags & PROV_RETVAL) || !c->pi->is_ret)
-		return check_error(c, n, "retval is only available in uretprobe and kretprobe probes%s",
+		return check_error(c, n, "retval is only available in uretprobe, kretprobe and kretfunc probes%s",
 				   strcmp(p->name, "tracepoint") == 0 ? " (in tracepoints try args->ret)" : "");
 	n->ty = TYPE_INT(8, false);
 	return 0;
@@ -205,7 +205,7 @@ static int emit_func(struct cg *g, struct node *n, struct val *out)
 static int check_args(struct checker *c, struct node *n)
 {
 	if (!(c->pi->prov->flags & PROV_ARGS) || !c->pi->tp)
-		return check_error(c, n, "args is only available in tracepoint probes, not %s", c->pi->prov->name);
+		return check_error(c, n, "args is only available in tracepoint and kfunc probes, not %s", c->pi->prov->name);
 	n->ty = TYPE_OF(TY_ARGS);
 	return 0;
 }

@@ -639,7 +639,8 @@ static int expand_probes(struct checker *c)
 							  ap->parts[0], s);
 				return diag_error(c->d, sp,
 						  "unknown probe type '%s' (try BEGIN, END, tracepoint, rawtracepoint, "
-						  "uprobe, uretprobe, profile, interval, software)",
+						  "uprobe, uretprobe, kfunc, kretfunc, kprobe, kretprobe, profile, "
+						  "interval, software, hardware)",
 						  ap->parts[0]);
 			}
 			int r = ap->prov->expand(c, p, ap);

@@ -161,6 +161,16 @@ int btf_member(const struct btf *btf, uint32_t sid, const char *name, uint32_t *
 size_t btf_member_names(const struct btf *btf, uint32_t sid, const char **names, size_t cap);
 /* The language type of BTF type `id`: ints, enums, pointers, char arrays (strings), structs. -EOPNOTSUPP otherwise. */
 int btf_to_type(struct checker *c, uint32_t id, struct type *out);
+/*
+ * kfunc/kretfunc: the parameters of kernel function `name` as the fields of a
+ * tracepoint-style format (category "kfunc"; field i at offset 8*i of the
+ * fentry context), cached in c->tps; `func_id` is its BTF id (the program's
+ * attach_btf_id). 0, or a negative errno with `err` filled (-ENOENT: no such
+ * function; -EOPNOTSUPP: a struct passed by value, varargs).
+ */
+struct tp_format;
+int btf_kfunc_format(struct checker *c, const char *name, const struct tp_format **out, uint32_t *func_id,
+		     struct errbuf *err);
 
 /* Register a format event (printf etc.); returns its id or -ENOMEM. */
 int checker_add_fmt(struct checker *c, const char *fmt, const struct type *args);

@@ -292,7 +292,11 @@ static int unknown_field(struct checker *c, struct node *n, const struct tp_form
 	if (tp->nfields > 12)
 		buf_addstr(&list, ", ...");
 	int r;
-	if (s)
+	if (strcmp(tp->category, "kfunc") == 0) /* a kernel function's parameters (btf_kfunc_format) */
+		r = s ? check_error(c, n, "kernel function '%s' has no parameter '%s'; did you mean '%s'?", tp->name, n->str, s)
+		      : check_error(c, n, "kernel function '%s' has no parameter '%s' (parameters: %s)", tp->name, n->str,
+				    list.len ? list.data : "none");
+	else if (s)
 		r = check_error(c, n, "tracepoint '%s:%s' has no field '%s'; did you mean '%s'?", tp->category, tp->name,
 				n->str, s);
 	else
@@ -387,7 +391,7 @@ static int check_field(struct checker *c, struct node *n)
 			return check_error(c, n, "use args->FIELD to read a tracepoint field");
 		const struct tp_format *tp = c->pi->tp;
 		if (!tp)
-			return check_error(c, a, "args is only available in tracepoint probes");
+			return check_error(c, a, "args is only available in tracepoint and kfunc probes");
 		const struct tp_field *f = tp_format_field(tp, n->str);
 		if (!f)
 			return unknown_field(c, n, tp);

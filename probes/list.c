@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-/* scorch list: tracepoints, raw tracepoints, software/hardware events and a binary's uprobe functions. */
+/* scorch list: tracepoints, raw tracepoints, kernel functions (kfunc), software/hardware events and a binary's uprobe functions. */
 #include "probes/probes.h"
 
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <bpf/btf.h>
 
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -128,6 +130,22 @@ int probes_list(const char *pattern, FILE *out, struct errbuf *err)
 		r = tp_list("*", "*", on_tp, &l, err);
 		if (r < 0)
 			goto out;
+	}
+	if (strncmp(pat, "kfunc:", 6) == 0 || strncmp(pat, "kretfunc:", 9) == 0) {
+		/* the kernel's functions from its BTF, as bpftrace -l lists them */
+		struct btf *btf = btf__load_vmlinux_btf();
+		if (!btf) {
+			r = errbuf_set(err, -errno, "cannot load the kernel's BTF (/sys/kernel/btf/vmlinux): %s", strerror(errno));
+			goto out;
+		}
+		l.prefix = pat[1] == 'f' ? "kfunc" : "kretfunc";
+		for (uint32_t id = 1, n = btf__type_cnt(btf); id < n; id++) {
+			const struct btf_type *t = btf__type_by_id(btf, id);
+			if (t && btf_is_func(t))
+				show(&l, btf__name_by_offset(btf, t->name_off), NULL);
+		}
+		btf__free(btf);
+		goto out;
 	}
 	if (strncmp(pat, "rawtracepoint:", 14) == 0) {
 		l.prefix = "rawtracepoint";

@@ -269,6 +269,54 @@ static int attach_rawtracepoint(struct runtime *rt, struct probe_inst *pi, struc
 	return attach_raw_tracepoint(pi, pi->func, err);
 }
 
+/* ---- kfunc / kretfunc (fentry / fexit) ------------------------------------------------------------- */
+
+static int expand_kfunc(struct checker *c, struct probe *p, struct attach_point *ap)
+{
+	/* kfunc:FUNCTION, or kfunc:vmlinux:FUNCTION as newer bpftrace writes it */
+	if ((ap->nparts != 2 && ap->nparts != 3) || (ap->nparts == 3 && strcmp(ap->parts[1], "vmlinux") != 0))
+		return ap_error(c, ap, "malformed attach point '%s': expected %s (functions of vmlinux)", ap->raw,
+				ap->prov->usage);
+	const char *fn = ap->parts[ap->nparts - 1];
+	if (has_glob(fn))
+		return ap_error(c, ap, "kfunc wildcards are not supported: name one kernel function");
+	const struct tp_format *f;
+	uint32_t id;
+	struct errbuf err;
+	errbuf_init(&err);
+	int r = btf_kfunc_format(c, fn, &f, &id, &err);
+	if (r < 0) {
+		r = ap_error(c, ap, "%s", err.msg.data);
+		errbuf_release(&err);
+		return r;
+	}
+	struct probe_inst *pi;
+	r = add_inst(c, p, ap, NULL, fn, &pi);
+	if (!r) {
+		pi->tp = f;
+		pi->addr = id; /* the BTF id the program is loaded against */
+		pi->is_ret = strcmp(ap->prov->name, "kretfunc") == 0;
+	}
+	return r;
+}
+
+/* retval of kretfunc: the slot after the arguments in fexit's context */
+static int kfunc_arg(struct cg *g, int idx, struct val *out)
+{
+	if (idx != -1 || !g->pi->tp)
+		return -EINVAL;
+	int r = ir_new_vreg(&g->ir);
+	ir_emit_load(&g->ir, r, g->ctx, (int32_t)(g->pi->tp->nfields * 8), 8);
+	*out = (struct val){ .kind = VAL_REG, .reg = r };
+	return 0;
+}
+
+static int attach_kfunc(struct runtime *rt, struct probe_inst *pi, struct errbuf *err)
+{
+	(void)rt;
+	return attach_tracing(pi, err);
+}
+
 /* ---- kprobe / uprobe ----------------------------------------------------------------------------------- */
 
 static int regs_arg(struct cg *g, int idx, struct val *out)
@@ -666,6 +714,14 @@ static const struct provider prov_kretprobe = {
 	.flags = PROV_RETVAL | PROV_FUNC | PROV_REGS, .usage = "kretprobe:FUNCTION", .expand = expand_kprobe,
 	.emit_arg = regs_arg, .attach = attach_kprobe,
 };
+static const struct provider prov_kfunc = {
+	.name = "kfunc", .alias = "f", .prog_type = BPF_PROG_TYPE_TRACING, .flags = PROV_ARGS,
+	.usage = "kfunc:FUNCTION", .expand = expand_kfunc, .emit_arg = kfunc_arg, .attach = attach_kfunc,
+};
+static const struct provider prov_kretfunc = {
+	.name = "kretfunc", .alias = "fr", .prog_type = BPF_PROG_TYPE_TRACING, .flags = PROV_ARGS | PROV_RETVAL,
+	.usage = "kretfunc:FUNCTION", .expand = expand_kfunc, .emit_arg = kfunc_arg, .attach = attach_kfunc,
+};
 static const struct provider prov_uprobe = {
 	.name = "uprobe", .alias = "u", .prog_type = BPF_PROG_TYPE_KPROBE,
 	.flags = PROV_ARGN | PROV_FUNC | PROV_REGS, .usage = "uprobe:BINARY:FUNCTION[+OFFSET]",
@@ -697,7 +753,8 @@ static const struct provider prov_hardware = {
 
 static const struct provider *const providers[] = {
 	&prov_begin, &prov_end, &prov_tracepoint, &prov_rawtracepoint, &prov_kprobe, &prov_kretprobe,
-	&prov_uprobe, &prov_uretprobe, &prov_profile, &prov_interval, &prov_software, &prov_hardware,
+	&prov_kfunc, &prov_kretfunc, &prov_uprobe, &prov_uretprobe, &prov_profile, &prov_interval,
+	&prov_software, &prov_hardware,
 };
 
 const struct provider *provider_find(const char *name)

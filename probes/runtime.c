@@ -3,6 +3,10 @@
 #include "probes/probes.h"
 
 #include <errno.h>
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's own, not in userspace errno.h */
+#endif
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -343,7 +347,14 @@ static int load_inst(struct trace *t, struct probe_inst *pi, struct ir *ir, stru
 	pi->ninsns = n;
 	char name[BPF_OBJ_NAME_LEN] = { 0 };
 	snprintf(name, sizeof(name), "scorch_%u", pi->index);
+	/* kfunc / kretfunc: fentry / fexit programs are verified against the function's BTF */
+	bool tracing = pi->prov->prog_type == BPF_PROG_TYPE_TRACING;
+	enum bpf_attach_type attach_type = pi->is_ret ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	if (tracing) {
+		opts.expected_attach_type = attach_type;
+		opts.attach_btf_id = (uint32_t)pi->addr;
+	}
 	int fd = bpf_prog_load(pi->prov->prog_type, name, "GPL", insns, n, &opts);
 	if (fd < 0) {
 		/* load again with the log on: it is slow, so only when something is wrong */
@@ -355,12 +366,26 @@ static int load_inst(struct trace *t, struct probe_inst *pi, struct ir *ir, stru
 		}
 		log[0] = 0;
 		LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_buf = log, .log_size = (uint32_t)logsz, .log_level = 1);
+		if (tracing) {
+			lopts.expected_attach_type = attach_type;
+			lopts.attach_btf_id = (uint32_t)pi->addr;
+		}
 		fd = bpf_prog_load(pi->prov->prog_type, name, "GPL", insns, n, &lopts);
 		if (fd >= 0) {
 			/* loads with the log on: fine, keep it */
 			free(log);
 		} else {
 			int e = errno;
+			if (tracing && !log[0] && (e == EPERM || e == ENOTSUPP || e == EOPNOTSUPP || e == EINVAL)) {
+				/* refused before the verifier looked: the kernel does not take fentry/fexit here */
+				free(log);
+				free(spans);
+				errbuf_set(err, -e, "cannot load '%s': this kernel refuses fentry/fexit programs (%s)", pi->name,
+					   e == ENOTSUPP ? "not supported" : strerror(e));
+				errbuf_hint(err, "trace it through a tracepoint or rawtracepoint (scorch list 'tracepoint:*'), "
+						 "or kprobe:%s where the kernel has kprobes", pi->func);
+				return -e;
+			}
 			if (e == EPERM || (e == EACCES && !log[0])) {
 				free(log);
 				free(spans);

@@ -35,6 +35,8 @@ int runtime_cpus(struct runtime *rt, struct errbuf *err);
 int attach_perf_event(struct probe_inst *pi, struct perf_event_attr *attr, int pid, int cpu, struct errbuf *err);
 /* bpf_raw_tracepoint_open(name); the fd is appended to pi->fds. */
 int attach_raw_tracepoint(struct probe_inst *pi, const char *name, struct errbuf *err);
+/* Attach a fentry/fexit program (kfunc, kretfunc) to the function it was loaded against. */
+int attach_tracing(struct probe_inst *pi, struct errbuf *err);
 /* The type number of a dynamic PMU (/sys/bus/event_source/devices/NAME/type), or -ENOENT. */
 int pmu_type(const char *name);
 /* The bit of PMU NAME's "retprobe" format (config:N), or -ENOENT. */

@@ -123,7 +123,7 @@ case_e none type_tuple_key "a tuple cannot be a map key" 'BEGIN { @[(1, 2)] = 1;
 case_e none type_agg_unassigned "count() is an aggregation" 'BEGIN { count(); }'
 case_e none type_agg_read "can only be printed" 'BEGIN { @c = count(); @x = @c + 1; }'
 case_e none type_retval_in_begin "retval is only available in uretprobe" 'BEGIN { @x = retval; }'
-case_e none type_args_in_begin "args is only available in tracepoint probes" 'BEGIN { @x = args->foo; }'
+case_e none type_args_in_begin "args is only available in tracepoint and kfunc probes" 'BEGIN { @x = args->foo; }'
 case_e none type_arg_in_tracepoint_like "arg0 is not available in BEGIN probes" 'BEGIN { @x = arg0; }'
 case_e none type_division_by_zero "division by zero" 'BEGIN { @x = 1 / 0; }'
 case_e none type_break_outside "break outside a loop" 'BEGIN { break; }'
@@ -141,6 +141,11 @@ case_e none args_delete_map "delete() needs a map element" 'BEGIN { delete(1); }
 case_e none args_clear_keys "clear() takes the whole map" 'BEGIN { @x[1] = 1; clear(@x[1]); }'
 # verifier rejections, mapped back to the statement
 case_e bpf verifier_infinite_loop "the BPF verifier rejected probe 'BEGIN': infinite loop detected" 'BEGIN { $i = 0; while ($i < 10) { } }'
+# kfunc / kretfunc: the function and its parameters come from the kernel's BTF
+case_e bpf kfunc_no_such_function "no kernel function 'no_such_fn_xyz' in the kernel's BTF" 'kfunc:no_such_fn_xyz { @ = count(); }'
+case_e bpf kfunc_no_such_parameter "kernel function 'vfs_read' has no parameter 'cont'; did you mean 'count'?" 'kfunc:vfs_read { @ = args->cont; }'
+case_e bpf kfunc_retval "retval is only available in uretprobe, kretprobe and kretfunc probes" 'kfunc:vfs_read { @ = retval; }'
+case_e bpf kfunc_wildcard "kfunc wildcards are not supported" 'kfunc:vfs_* { @ = count(); }'
 
 # a script file: the path and the right line
 cat >"$T_WORK/bad.bt" <<'EOF'

@@ -163,6 +163,22 @@ else
 	check "kprobe: exit 1 without kprobes (got $rc)" [ $rc -eq 1 ]
 	check "kprobe: says why" grep -q "no kprobe support" "$T_WORK/kprobe.err"
 fi
+# kfunc / kretfunc (fentry / fexit): arguments by name from BTF (a struct pointer followed with ->),
+# retval after them; compiled, then loaded if the kernel takes fentry, else a clear error at load
+run kfir --dump=ir -e 'kfunc:vfs_read { @[comm] = count(); @c = sum(args->count); @f = max(args->file->f_flags); }
+	kretfunc:vfs_read /retval > 0/ { @r = hist(retval); }'
+check "kfunc: args, a BTF struct member and retval compile (exit $rc)" [ $rc -eq 0 ]
+check "kfunc: IR dumped for both probes" [ "$(grep -c -x -E '; (kfunc|kretfunc):vfs_read' "$T_WORK/kfir.out")" -eq 2 ]
+run kfunc -c "$WL 100 0" -e 'kfunc:vfs_read { @reads = count(); } kretfunc:vfs_read { @bytes = sum(retval); }'
+if [ $rc -eq 0 ]; then
+	echo "note: this kernel takes fentry programs"
+	check "kfunc: vfs_read counted" [ -n "$(val kfunc @reads)" ]
+else
+	check "kfunc: exit 1 when the kernel refuses fentry (got $rc)" [ $rc -eq 1 ]
+	check "kfunc: says the kernel refuses fentry/fexit, and what to use" \
+		grep -q "this kernel refuses fentry/fexit programs" "$T_WORK/kfunc.err"
+	check "kfunc: the hint names the kprobe of the same function" grep -q "kprobe:vfs_read" "$T_WORK/kfunc.err"
+fi
 run hw -e 'hardware:cycles:1000000 { @ = count(); }'
 if [ $rc -eq 0 ]; then
 	echo "note: this machine has a hardware PMU"
@@ -178,6 +194,10 @@ check "list: tracepoints" grep -qx 'tracepoint:sched:sched_switch' "$T_WORK/list
 check "list: uprobe functions" [ "$(sort "$T_WORK/listu.out" | tr '\n' ' ')" = "uprobe:$WL:work uprobe:$WL:worker " ]
 "$SCORCH" list 'software:*' >"$T_WORK/lists.out" 2>&1
 check "list: software events" grep -qx 'software:cpu-clock:' "$T_WORK/lists.out"
+"$SCORCH" list 'kfunc:vfs_read' > "$T_WORK/lkf.out" 2>&1
+check "list: kernel functions from BTF (kfunc:vfs_read)" [ "$(cat "$T_WORK/lkf.out")" = "kfunc:vfs_read" ]
+"$SCORCH" list 'kretfunc:vfs_readv' > "$T_WORK/lkf.out" 2>&1
+check "list: kretfunc too" [ "$(cat "$T_WORK/lkf.out")" = "kretfunc:vfs_readv" ]
 "$SCORCH" list 'sched:sched_sw*' >"$T_WORK/listp.out" 2>&1
 check "list: a pattern without provider matches any provider" grep -qx 'tracepoint:sched:sched_switch' "$T_WORK/listp.out"
 "$SCORCH" list 'nosuch:nothing' >"$T_WORK/listn.out" 2>&1; rc=$?
