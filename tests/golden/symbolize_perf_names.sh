@@ -106,15 +106,17 @@ record_compare() {
 		END { $c{join(";", $comm, @s)}++ if defined $comm; print "$_ $c{$_}\n" for sort keys %c }' > "$W/$label.want"
 	"$SCORCH" fold --count samples "$W/$label.data" 2>/dev/null | LC_ALL=C sort > "$W/$label.ours"
 	if [ -n "${3:-}" ]; then
-		# perf 6.1 makes no PLT symbols for lld's .plt (later perf does): a sample in a stub is
-		# "[binary]" to it, "memcpy@plt" to us. Compare those frames as perf names them.
-		local plt
+		# perf 6.1 names lld's PLT stubs only sometimes: a sample in one is "[binary]" or "memset@plt"
+		# to it, depending on the binary's layout, and "memcpy@plt" to us. Compare every PLT frame, on
+		# both sides, as "[binary]" (the GNU ld recording above checks the @plt names exactly).
+		local plt f
 		plt=$(grep -c '@plt[; ]' "$W/$label.ours")
-		sed -i -E "s/;[^;]*@plt( |;)/;[$3]\1/g" "$W/$label.ours"
-		LC_ALL=C sort -o "$W/$label.ours" "$W/$label.ours"
-		awk '{ c = $NF; $NF = ""; s[$0] += c } END { for (k in s) print k s[k] }' "$W/$label.ours" |
-			LC_ALL=C sort -o "$W/$label.ours"
-		echo "$label: $plt stacks with a frame in a PLT stub, compared as perf 6.1 names them ([$3])"
+		for f in "$W/$label.ours" "$W/$label.want"; do
+			sed -E "s/;[^;]*@plt( |;)/;[$3]\1/g" "$f" |
+				awk '{ c = $NF; $NF = ""; s[$0] += c } END { for (k in s) print k s[k] }' | LC_ALL=C sort > "$f.plt"
+			mv "$f.plt" "$f"
+		done
+		echo "$label: $plt stacks with a frame in a PLT stub, compared as [$3] on both sides"
 	fi
 	LC_ALL=C sort -o "$W/$label.want" "$W/$label.want"
 	total=$(awk '{ s += $NF } END { print s + 0 }' "$W/$label.want")
