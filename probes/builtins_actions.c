@@ -294,6 +294,73 @@ static int emit_time(struct cg *g, struct node *n, struct val *out)
 	return g->err;
 }
 
+/*
+ * join(ARRAY [, DELIM]): the strings of a NULL-terminated array of string pointers (execve's argv) on
+ * one line. The event holds a count and JOIN_MAX slots of JOIN_LEN bytes; user space stops at the
+ * first empty one, as bpftrace does.
+ */
+#define JOIN_MAX 16
+#define JOIN_LEN 256
+
+static int check_join(struct checker *c, struct node *n)
+{
+	const char *delim = " ";
+	int r = check_expr(c, n->args[0]);
+	if (r)
+		return r;
+	const struct type *t = &n->args[0]->ty;
+	if (t->kind != TY_INT && t->kind != TY_PTR && !(t->kind == TY_NONE && !c->final_pass))
+		return check_error(c, n->args[0], "join() needs an array of string pointers (as args->argv)");
+	if (n->nargs == 2 && (r = check_str_literal(c, n, 1, &delim)))
+		return r;
+	n->ty = TYPE_OF(TY_NONE);
+	if (!c->final_pass)
+		return 0;
+	struct type none;
+	if (type_make_tuple(&c->prog->arena, NULL, 0, &none) < 0)
+		return -ENOMEM;
+	int id = checker_add_fmt(c, delim, &none); /* the delimiter, kept as the event's "format" */
+	if (id < 0)
+		return id;
+	n->aux = (uint32_t)id;
+	return 0;
+}
+
+static int emit_join(struct cg *g, struct node *n, struct val *out)
+{
+	struct val arr;
+	int r = cg_expr(g, n->args[0], &arr);
+	if (r)
+		return r;
+	uint32_t size = EVENT_HDR + 8 + JOIN_MAX * JOIN_LEN;
+	uint32_t buf = cg_scratch(g, size), slot = cg_scratch(g, 8);
+	emit_header(g, buf, EV_JOIN, n->aux);
+	ir_emit_store(&g->ir, g->scratch, (int32_t)buf + EVENT_HDR, 8, opnd_imm(0));
+	int base = ir_new_vreg(&g->ir), done = ir_alloc_label(&g->ir);
+	ir_emit_mov(&g->ir, base, val_opnd(&arr));
+	for (uint32_t i = 0; i < JOIN_MAX; i++) {
+		/* the i-th pointer; a NULL one (or an unreadable array) ends the list */
+		int p = ir_new_vreg(&g->ir);
+		ir_emit_mov(&g->ir, p, opnd_reg(base));
+		ir_emit_alu(&g->ir, BPF_ADD, p, opnd_reg(p), opnd_imm((int32_t)(i * 8)));
+		struct ir_opnd rd[3] = { opnd_addr(g->scratch, (int32_t)slot), opnd_imm(8), opnd_reg(p) };
+		int rc = cg_call(g, BPF_FUNC_probe_read, rd, 3, true);
+		ir_emit_jcc(&g->ir, BPF_JNE, opnd_reg(rc), opnd_imm(0), done);
+		int s = ir_new_vreg(&g->ir);
+		ir_emit_load(&g->ir, s, g->scratch, (int32_t)slot, 8);
+		ir_emit_jcc(&g->ir, BPF_JEQ, opnd_reg(s), opnd_imm(0), done);
+		uint32_t dst = buf + EVENT_HDR + 8 + i * JOIN_LEN;
+		ir_emit_store(&g->ir, g->scratch, (int32_t)dst, 1, opnd_imm(0));
+		struct ir_opnd rs[3] = { opnd_addr(g->scratch, (int32_t)dst), opnd_imm(JOIN_LEN), opnd_reg(s) };
+		cg_call(g, BPF_FUNC_probe_read_str, rs, 3, false);
+		ir_emit_store(&g->ir, g->scratch, (int32_t)buf + EVENT_HDR, 8, opnd_imm((int32_t)i + 1));
+	}
+	ir_emit_label(&g->ir, done);
+	cg_output(g, buf, size, false);
+	*out = (struct val){ .kind = VAL_NONE };
+	return g->err;
+}
+
 #define ACT(nm, lo, hi, chk, emt) \
 	{ .name = nm, .kind = BUILTIN_FUNC, .min_args = lo, .max_args = hi, .flags = BI_STMT, .check = chk, .emit = emt }
 
@@ -305,5 +372,6 @@ const struct builtin builtins_actions[] = {
 	ACT("delete", 1, 1, check_delete, emit_delete),
 	ACT("exit", 0, 0, check_exit, emit_exit),
 	ACT("time", 0, 1, check_time, emit_time),
+	ACT("join", 1, 2, check_join, emit_join),
 };
 const size_t builtins_actions_n = sizeof(builtins_actions) / sizeof(builtins_actions[0]);

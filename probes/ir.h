@@ -177,6 +177,7 @@ enum event_kind {
 	EV_SYSTEM,		/* id: format; then the argument tuple */
 	EV_CAT,			/* id: format; then the argument tuple */
 	EV_PID,			/* id: a process whose user addresses were recorded: read its maps now */
+	EV_JOIN,		/* id: format (the delimiter); then u64 count and the strings' slots */
 };
 #define EVENT_HDR 8
 

@@ -495,6 +495,26 @@ static int on_event(void *ctx, void *data, size_t size)
 		output_time(&t->out, t->c.fmts[id]->fmt, &tm);
 		break;
 	}
+	case EV_JOIN: {
+		/* u64 count, then 16 slots of 256 bytes (probes/builtins_actions.c); bpftrace stops at an empty one */
+		enum { JOIN_SLOTS = 16, JOIN_SLOT = 256 };
+		uint64_t count = 0;
+		if (id >= t->c.nfmts || size < EVENT_HDR + 8 + JOIN_SLOTS * JOIN_SLOT)
+			return 0;
+		memcpy(&count, payload, 8);
+		const char *parts[JOIN_SLOTS];
+		char text[JOIN_SLOTS][JOIN_SLOT];
+		size_t n = 0;
+		for (; n < count && n < JOIN_SLOTS; n++) {
+			memcpy(text[n], payload + 8 + n * JOIN_SLOT, JOIN_SLOT);
+			text[n][JOIN_SLOT - 1] = 0;
+			if (!text[n][0])
+				break;
+			parts[n] = text[n];
+		}
+		r = output_join(&t->out, parts, n, t->c.fmts[id]->fmt);
+		break;
+	}
 	case EV_PRINT_MAP: {
 		uint64_t top = 0, div = 0;
 		if (size >= EVENT_HDR + 16) {

@@ -123,6 +123,7 @@ case_e none type_tuple_key "a tuple cannot be a map key" 'BEGIN { @[(1, 2)] = 1;
 case_e none type_agg_unassigned "count() is an aggregation" 'BEGIN { count(); }'
 case_e none type_agg_read "can only be printed" 'BEGIN { @c = count(); @x = @c + 1; }'
 case_e none type_retval_in_begin "retval is only available in uretprobe" 'BEGIN { @x = retval; }'
+case_e none join_of_a_string "join() needs an array of string pointers" 'BEGIN { join("x"); exit(); }'
 case_e none type_args_in_begin "args is only available in tracepoint and kfunc probes" 'BEGIN { @x = args->foo; }'
 case_e none type_arg_in_tracepoint_like "arg0 is not available in BEGIN probes" 'BEGIN { @x = arg0; }'
 case_e none type_division_by_zero "division by zero" 'BEGIN { @x = 1 / 0; }'

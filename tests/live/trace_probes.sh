@@ -163,6 +163,27 @@ else
 	check "kprobe: exit 1 without kprobes (got $rc)" [ $rc -eq 1 ]
 	check "kprobe: says why" grep -q "no kprobe support" "$T_WORK/kprobe.err"
 fi
+# join(): execve's argv on one line, NULL-terminated, at most 16 strings, stopping at an empty one (as
+# bpftrace); the shell is a copy under a name of its own, so only its children's execs are seen
+cp /bin/dash "$T_WORK/jsh_$$" 2>/dev/null || cp /bin/sh "$T_WORK/jsh_$$"
+printf '/bin/echo x y z >/dev/null\n/bin/echo "" after >/dev/null\n/bin/true 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18\n' \
+	> "$T_WORK/jrun.sh"
+JOIN='tracepoint:syscalls:sys_enter_execve /comm == "jsh_'$$'"/ { join(args->argv); join(args->argv, "-"); }'
+run join -c "$T_WORK/jsh_$$ $T_WORK/jrun.sh" -e "$JOIN"
+printf '%s\n' "/bin/echo x y z" "/bin/echo-x-y-z" "/bin/echo" "/bin/echo" "/bin/true 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15" \
+	"/bin/true-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15" > "$T_WORK/join.want"
+grep -v -e '^Attaching' -e '^$' "$T_WORK/join.out" > "$T_WORK/join.got"
+check "join: argv joined, with a delimiter, stopping at \"\" and at 16 strings (exit $rc)" \
+	cmp -s "$T_WORK/join.want" "$T_WORK/join.got"
+cmp -s "$T_WORK/join.want" "$T_WORK/join.got" || show join
+if command -v bpftrace >/dev/null; then
+	for fmt in text json; do
+		timeout 60 bpftrace -f $fmt -c "$T_WORK/jsh_$$ $T_WORK/jrun.sh" -e "$JOIN" > "$T_WORK/join.bt" 2>/dev/null
+		timeout 60 "$SCORCH" trace -f $fmt -c "$T_WORK/jsh_$$ $T_WORK/jrun.sh" -e "$JOIN" > "$T_WORK/join.sc" 2>/dev/null
+		check "join: the same $fmt output as bpftrace" cmp -s "$T_WORK/join.bt" "$T_WORK/join.sc"
+	done
+fi
+
 # kfunc / kretfunc (fentry / fexit): arguments by name from BTF (a struct pointer followed with ->),
 # retval after them; compiled, then loaded if the kernel takes fentry, else a clear error at load
 run kfir --dump=ir -e 'kfunc:vfs_read { @[comm] = count(); @c = sum(args->count); @f = max(args->file->f_flags); }
