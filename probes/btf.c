@@ -305,3 +305,18 @@ int btf_kfunc_format(struct checker *c, const char *name, const struct tp_format
 	*func_id = (uint32_t)fid;
 	return 0;
 }
+
+uint8_t btf_func_ret(struct checker *c, uint32_t func_id, bool *is_signed)
+{
+	const struct btf *btf = c->btf;
+	const struct btf_type *fn = btf ? btf__type_by_id(btf, func_id) : NULL;
+	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	*is_signed = false;
+	if (!proto || !btf_is_func_proto(proto))
+		return 0;
+	const struct btf_type *rt = btf__type_by_id(btf, skip_mods(btf, proto->type));
+	if (!rt || !(btf_is_int(rt) || btf_is_enum(rt) || btf_is_enum64(rt)) || rt->size > 8)
+		return 0;
+	*is_signed = btf_is_int(rt) ? (btf_int_encoding(rt) & BTF_INT_SIGNED) != 0 : btf_kflag(rt);
+	return (uint8_t)rt->size;
+}

@@ -166,7 +166,8 @@ static int check_retval(struct checker *c, struct node *n)
 	if (!(p->flags & PROV_RETVAL) || !c->pi->is_ret)
 		return check_error(c, n, "retval is only available in uretprobe, kretprobe and kretfunc probes%s",
 				   strcmp(p->name, "tracepoint") == 0 ? " (in tracepoints try args->ret)" : "");
-	n->ty = TYPE_INT(8, false);
+	/* kretfunc knows the function's return type from BTF: a negative errno reads as one */
+	n->ty = TYPE_INT(8, c->pi->ret_size ? c->pi->ret_signed : false);
 	return 0;
 }
 
@@ -179,15 +180,22 @@ static int check_func(struct checker *c, struct node *n)
 {
 	const struct provider *p = c->pi->prov;
 	if (!(p->flags & PROV_FUNC))
-		return check_error(c, n, "func is only available in uprobe and kprobe probes, not %s", p->name);
+		return check_error(c, n, "func is only available in uprobe, kprobe and kfunc probes, not %s", p->name);
 	n->ty = TYPE_OF(strncmp(p->name, "u", 1) == 0 ? TY_USYM : TY_KSYM);
 	return 0;
 }
 
 static int emit_func(struct cg *g, struct node *n, struct val *out)
 {
-	int ip = ir_new_vreg(&g->ir);
-	ir_emit_load(&g->ir, ip, g->ctx, PT_REGS_IP, 8);
+	int ip;
+	if (g->pi->prov->prog_type == BPF_PROG_TYPE_TRACING) {
+		/* kfunc / kretfunc: no pt_regs, the kernel tells the traced function's address */
+		struct ir_opnd a[1] = { opnd_reg(g->ctx) };
+		ip = cg_call(g, BPF_FUNC_get_func_ip, a, 1, true);
+	} else {
+		ip = ir_new_vreg(&g->ir);
+		ir_emit_load(&g->ir, ip, g->ctx, PT_REGS_IP, 8);
+	}
 	if (n->ty.kind == TY_KSYM) {
 		*out = (struct val){ .kind = VAL_REG, .reg = ip };
 		return 0;

@@ -74,7 +74,9 @@ struct probe_inst {
 	char *func;		/* tracepoint name, uprobe function, profile rate ... (expanded) */
 	uint64_t addr;		/* uprobe: file offset of the function; software/profile: period or freq */
 	bool freq;		/* profile:hz: addr is a frequency */
-	bool is_ret;		/* uretprobe, kretprobe */
+	bool is_ret;		/* uretprobe, kretprobe, kretfunc */
+	uint8_t ret_size;	/* kretfunc: bytes of the function's integer return value (0: 8, unsigned) */
+	bool ret_signed;
 	const struct tp_format *tp;	/* tracepoint fields */
 	uint32_t index;		/* position in checker.insts (its probe builtin id) */
 	/* codegen and runtime */
@@ -171,6 +173,8 @@ int btf_to_type(struct checker *c, uint32_t id, struct type *out);
 struct tp_format;
 int btf_kfunc_format(struct checker *c, const char *name, const struct tp_format **out, uint32_t *func_id,
 		     struct errbuf *err);
+/* The size (1, 2, 4, 8) and sign of kernel function `func_id`'s integer return value; 0 if it returns a pointer or void. */
+uint8_t btf_func_ret(struct checker *c, uint32_t func_id, bool *is_signed);
 
 /* Register a format event (printf etc.); returns its id or -ENOMEM. */
 int checker_add_fmt(struct checker *c, const char *fmt, const struct type *args);

@@ -268,6 +268,7 @@ static const char *helper_name(int id)
 	case BPF_FUNC_get_current_task: return "get_current_task";
 	case BPF_FUNC_probe_read_str: return "probe_read_str";
 	case BPF_FUNC_probe_read: return "probe_read";
+	case BPF_FUNC_get_func_ip: return "get_func_ip";
 	case BPF_FUNC_get_current_cgroup_id: return "get_current_cgroup_id";
 	case BPF_FUNC_probe_read_kernel: return "probe_read_kernel";
 	case BPF_FUNC_ringbuf_output: return "ringbuf_output";

@@ -296,6 +296,7 @@ static int expand_kfunc(struct checker *c, struct probe *p, struct attach_point 
 		pi->tp = f;
 		pi->addr = id; /* the BTF id the program is loaded against */
 		pi->is_ret = strcmp(ap->prov->name, "kretfunc") == 0;
+		pi->ret_size = btf_func_ret(c, id, &pi->ret_signed);
 	}
 	return r;
 }
@@ -305,8 +306,11 @@ static int kfunc_arg(struct cg *g, int idx, struct val *out)
 {
 	if (idx != -1 || !g->pi->tp)
 		return -EINVAL;
+	/* an int return leaves the slot's upper bytes undefined: load its own size, then extend */
+	uint8_t size = g->pi->ret_size ? g->pi->ret_size : 8;
 	int r = ir_new_vreg(&g->ir);
-	ir_emit_load(&g->ir, r, g->ctx, (int32_t)(g->pi->tp->nfields * 8), 8);
+	ir_emit_load(&g->ir, r, g->ctx, (int32_t)(g->pi->tp->nfields * 8), size);
+	cg_extend(g, r, size, g->pi->ret_signed);
 	*out = (struct val){ .kind = VAL_REG, .reg = r };
 	return 0;
 }
@@ -715,11 +719,12 @@ static const struct provider prov_kretprobe = {
 	.emit_arg = regs_arg, .attach = attach_kprobe,
 };
 static const struct provider prov_kfunc = {
-	.name = "kfunc", .alias = "f", .prog_type = BPF_PROG_TYPE_TRACING, .flags = PROV_ARGS,
+	.name = "kfunc", .alias = "f", .prog_type = BPF_PROG_TYPE_TRACING, .flags = PROV_ARGS | PROV_FUNC,
 	.usage = "kfunc:FUNCTION", .expand = expand_kfunc, .emit_arg = kfunc_arg, .attach = attach_kfunc,
 };
 static const struct provider prov_kretfunc = {
-	.name = "kretfunc", .alias = "fr", .prog_type = BPF_PROG_TYPE_TRACING, .flags = PROV_ARGS | PROV_RETVAL,
+	.name = "kretfunc", .alias = "fr", .prog_type = BPF_PROG_TYPE_TRACING,
+	.flags = PROV_ARGS | PROV_RETVAL | PROV_FUNC,
 	.usage = "kretfunc:FUNCTION", .expand = expand_kfunc, .emit_arg = kfunc_arg, .attach = attach_kfunc,
 };
 static const struct provider prov_uprobe = {

@@ -190,6 +190,12 @@ run kfir --dump=ir -e 'kfunc:vfs_read { @[comm] = count(); @c = sum(args->count)
 	kretfunc:vfs_read /retval > 0/ { @r = hist(retval); }'
 check "kfunc: args, a BTF struct member and retval compile (exit $rc)" [ $rc -eq 0 ]
 check "kfunc: IR dumped for both probes" [ "$(grep -c -x -E '; (kfunc|kretfunc):vfs_read' "$T_WORK/kfir.out")" -eq 2 ]
+# func asks the kernel for the traced function's address; an int retval (security_file_open returns
+# int) is loaded as 4 bytes and sign-extended, so a negative errno compares as one
+run kfir2 --dump=ir -e 'kfunc:vfs_read { @[func] = count(); } kretfunc:security_file_open /retval < 0/ { @e = min(retval); }'
+check "kfunc: func compiles to bpf_get_func_ip (exit $rc)" grep -q 'call get_func_ip(' "$T_WORK/kfir2.out"
+check "kretfunc: an int retval is read as 4 bytes" grep -q '= \*(u32 \*)(v0+8)$' "$T_WORK/kfir2.out"
+check "kretfunc: and sign-extended" grep -q 'arsh v[0-9]*, 32$' "$T_WORK/kfir2.out"
 run kfunc -c "$WL 100 0" -e 'kfunc:vfs_read { @reads = count(); } kretfunc:vfs_read { @bytes = sum(retval); }'
 if [ $rc -eq 0 ]; then
 	echo "note: this kernel takes fentry programs"
