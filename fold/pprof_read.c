@@ -257,58 +257,50 @@ static int add_id(struct reader *r, struct htab *t, const void *arr, size_t stri
 	return 0;
 }
 
-static int read_function(struct reader *r, struct pb m)
+/* The varint fields `nums[0..n)` of message `m` into `vals` (left as they are when absent). */
+static int scan_varints(struct reader *r, struct pb m, const uint32_t *nums, uint64_t *vals, size_t n)
 {
-	struct pp_function fn = { 0 };
 	struct field f;
 	int rc;
-	size_t off = m.base;
-	while ((rc = next_field(r, &m, &f)) > 0) {
-		if (f.wire != WIRE_VARINT)
-			continue;
-		if (f.num == 1)
-			fn.id = f.v;
-		else if (f.num == 2)
-			fn.name = f.v;
-		else if (f.num == 3)
-			fn.system_name = f.v;
-	}
+	while ((rc = next_field(r, &m, &f)) > 0)
+		for (size_t k = 0; k < n && f.wire == WIRE_VARINT; k++)
+			if (f.num == nums[k])
+				vals[k] = f.v;
+	return rc;
+}
+
+/* Function: id 1, name 2, system_name 3. */
+static int read_function(struct reader *r, struct pb m)
+{
+	static const uint32_t nums[] = { 1, 2, 3 };
+	uint64_t v[3] = { 0, 0, 0 };
+	int rc = scan_varints(r, m, nums, v, 3);
 	if (rc < 0)
 		return rc;
 	if (grow(&r->funcs, sizeof(*r->funcs), &r->funcs_cap, r->nfuncs + 1))
 		return errbuf_set(r->err, -ENOMEM, "out of memory");
-	r->funcs[r->nfuncs] = fn;
-	rc = add_id(r, &r->func_index, r->funcs, sizeof(*r->funcs), fn.id, r->nfuncs, off, "a function without an id");
-	if (rc)
-		return rc;
-	r->nfuncs++;
-	return 0;
+	r->funcs[r->nfuncs] = (struct pp_function){ .id = v[0], .name = v[1], .system_name = v[2] };
+	rc = add_id(r, &r->func_index, r->funcs, sizeof(*r->funcs), v[0], r->nfuncs, m.base, "a function without an id");
+	if (!rc)
+		r->nfuncs++;
+	return rc;
 }
 
+/* Mapping: id 1, filename 5. */
 static int read_mapping(struct reader *r, struct pb m)
 {
-	struct pp_mapping mp = { 0 };
-	struct field f;
-	int rc;
-	size_t off = m.base;
-	while ((rc = next_field(r, &m, &f)) > 0) {
-		if (f.wire != WIRE_VARINT)
-			continue;
-		if (f.num == 1)
-			mp.id = f.v;
-		else if (f.num == 5)
-			mp.file = f.v;
-	}
+	static const uint32_t nums[] = { 1, 5 };
+	uint64_t v[2] = { 0, 0 };
+	int rc = scan_varints(r, m, nums, v, 2);
 	if (rc < 0)
 		return rc;
 	if (grow(&r->maps, sizeof(*r->maps), &r->maps_cap, r->nmaps + 1))
 		return errbuf_set(r->err, -ENOMEM, "out of memory");
-	r->maps[r->nmaps] = mp;
-	rc = add_id(r, &r->map_index, r->maps, sizeof(*r->maps), mp.id, r->nmaps, off, "a mapping without an id");
-	if (rc)
-		return rc;
-	r->nmaps++;
-	return 0;
+	r->maps[r->nmaps] = (struct pp_mapping){ .id = v[0], .file = v[1] };
+	rc = add_id(r, &r->map_index, r->maps, sizeof(*r->maps), v[0], r->nmaps, m.base, "a mapping without an id");
+	if (!rc)
+		r->nmaps++;
+	return rc;
 }
 
 static int read_location(struct reader *r, struct pb m)
@@ -349,15 +341,12 @@ static int read_location(struct reader *r, struct pb m)
 	return 0;
 }
 
+/* ValueType: type 1, unit 2 (string table indexes). */
 static int read_value_type(struct reader *r, struct pb m, uint64_t out[2])
 {
-	struct field f;
-	int rc;
+	static const uint32_t nums[] = { 1, 2 };
 	out[0] = out[1] = 0;
-	while ((rc = next_field(r, &m, &f)) > 0)
-		if (f.wire == WIRE_VARINT && (f.num == 1 || f.num == 2))
-			out[f.num - 1] = f.v;
-	return rc;
+	return scan_varints(r, m, nums, out, 2);
 }
 
 /* First pass: strings, functions, mappings, locations, sample types; in whatever order they come. */

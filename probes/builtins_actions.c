@@ -266,23 +266,29 @@ static int emit_exit(struct cg *g, struct node *n, struct val *out)
 	return g->err;
 }
 
-static int check_time(struct checker *c, struct node *n)
+/* An action whose event carries no arguments, only a text kept with it (time's format, join's delimiter). */
+static int add_text_event(struct checker *c, struct node *n, const char *text)
 {
-	const char *fmt = "%H:%M:%S\n";
-	int r;
-	if (n->nargs == 1 && (r = check_str_literal(c, n, 0, &fmt)))
-		return r;
 	n->ty = TYPE_OF(TY_NONE);
 	if (!c->final_pass)
 		return 0;
 	struct type none;
 	if (type_make_tuple(&c->prog->arena, NULL, 0, &none) < 0)
 		return -ENOMEM;
-	int id = checker_add_fmt(c, fmt, &none);
+	int id = checker_add_fmt(c, text, &none);
 	if (id < 0)
 		return id;
 	n->aux = (uint32_t)id;
 	return 0;
+}
+
+static int check_time(struct checker *c, struct node *n)
+{
+	const char *fmt = "%H:%M:%S\n";
+	int r;
+	if (n->nargs == 1 && (r = check_str_literal(c, n, 0, &fmt)))
+		return r;
+	return add_text_event(c, n, fmt);
 }
 
 static int emit_time(struct cg *g, struct node *n, struct val *out)
@@ -313,17 +319,7 @@ static int check_join(struct checker *c, struct node *n)
 		return check_error(c, n->args[0], "join() needs an array of string pointers (as args->argv)");
 	if (n->nargs == 2 && (r = check_str_literal(c, n, 1, &delim)))
 		return r;
-	n->ty = TYPE_OF(TY_NONE);
-	if (!c->final_pass)
-		return 0;
-	struct type none;
-	if (type_make_tuple(&c->prog->arena, NULL, 0, &none) < 0)
-		return -ENOMEM;
-	int id = checker_add_fmt(c, delim, &none); /* the delimiter, kept as the event's "format" */
-	if (id < 0)
-		return id;
-	n->aux = (uint32_t)id;
-	return 0;
+	return add_text_event(c, n, delim); /* the delimiter, kept as the event's "format" */
 }
 
 static int emit_join(struct cg *g, struct node *n, struct val *out)

@@ -35,6 +35,11 @@ int runtime_cpus(struct runtime *rt, struct errbuf *err);
 int attach_perf_event(struct probe_inst *pi, struct perf_event_attr *attr, int pid, int cpu, struct errbuf *err);
 /* bpf_raw_tracepoint_open(name); the fd is appended to pi->fds. */
 int attach_raw_tracepoint(struct probe_inst *pi, const char *name, struct errbuf *err);
+/* The verifier's log: the index of the last instruction it looked at ("N: (op) ..." lines), or -1. */
+long verifier_last_insn(const char *log);
+/* The verifier's reason for refusing: its last log line that is not a summary, appended to `out`. */
+struct buf;
+void verifier_reason(const char *log, struct buf *out);
 /* Attach a fentry/fexit program (kfunc, kretfunc) to the function it was loaded against. */
 int attach_tracing(struct probe_inst *pi, struct errbuf *err);
 /* The type number of a dynamic PMU (/sys/bus/event_source/devices/NAME/type), or -ENOENT. */
