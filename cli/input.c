@@ -378,7 +378,7 @@ static int load_pprof(const char *name, struct source *s, char **buf, size_t hea
 		errbuf_set(err, rc, "%s", ok ? msg.data : "out of memory");
 		buf_release(&msg);
 		if (rc == -EINVAL)
-			errbuf_hint(err, "--value TYPE picks a value type when the inputs are read one by one");
+			errbuf_hint(err, "the inputs before it count other things: fold or draw '%s' on its own", name);
 		return rc;
 	}
 	if (o->quiet)
