@@ -12,6 +12,7 @@
 #include "fold/profile.h"
 #include "fold/protobuf.h"
 #include "lib/buf.h"
+#include "lib/array.h"
 #include "lib/err.h"
 #include "lib/hash.h"
 #include "lib/htab.h"
@@ -108,25 +109,6 @@ struct writer {
 	bool z_open;
 	unsigned char *zbuf;
 };
-
-/* Grow `*arr` (elements of `size` bytes) to hold at least `need`; geometric. */
-static int grow_array(void *arr, size_t size, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 16;
-	while (n < need) {
-		if (n > SIZE_MAX / 2 / size)
-			return -ENOMEM;
-		n *= 2;
-	}
-	void *q = realloc(*(void **)arr, n * size);
-	if (!q)
-		return -ENOMEM;
-	*(void **)arr = q;
-	*cap = n;
-	return 0;
-}
 
 /* ---- strings ---------------------------------------------------------------------------------- */
 
@@ -267,7 +249,7 @@ static int function_id(struct writer *w, const struct frame *f)
 		return (int)id + 1;
 	int name = intern_id(w, f->name), file = intern_id(w, f->file);
 	if (name < 0 || file < 0 || w->nfuncs >= INT32_MAX - 1 ||
-	    grow_array(&w->funcs, sizeof(*w->funcs), &w->funcs_cap, w->nfuncs + 1) ||
+	    array_grow(&w->funcs, sizeof(*w->funcs), &w->funcs_cap, w->nfuncs + 1) ||
 	    htab_insert(&w->func_index, h, (uint32_t)w->nfuncs))
 		return -ENOMEM;
 	w->funcs[w->nfuncs] = (struct pprof_function){
@@ -297,7 +279,7 @@ static int mapping_id(struct writer *w, uint32_t module)
 		return (int)id + 1;
 	int file = intern_id(w, module);
 	if (file < 0 || w->nmaps >= INT32_MAX - 1 ||
-	    grow_array(&w->maps, sizeof(*w->maps), &w->maps_cap, w->nmaps + 1) ||
+	    array_grow(&w->maps, sizeof(*w->maps), &w->maps_cap, w->nmaps + 1) ||
 	    htab_insert(&w->map_index, h, (uint32_t)w->nmaps))
 		return -ENOMEM;
 	w->maps[w->nmaps] = (struct pprof_mapping){ .module = module, .out_file = (uint32_t)file };
@@ -333,8 +315,8 @@ static int location_id(struct writer *w, const uint32_t *frames, uint32_t n)
 	uint32_t id = htab_find(&w->loc_index, h, loc_eq, &key, w);
 	if (id != HTAB_NONE)
 		return (int)id + 1;
-	if (w->nlocs >= INT32_MAX - 1 || grow_array(&w->locs, sizeof(*w->locs), &w->locs_cap, w->nlocs + 1) ||
-	    grow_array(&w->loc_lines, sizeof(*w->loc_lines), &w->loc_lines_cap, w->nloc_lines + n))
+	if (w->nlocs >= INT32_MAX - 1 || array_grow(&w->locs, sizeof(*w->locs), &w->locs_cap, w->nlocs + 1) ||
+	    array_grow(&w->loc_lines, sizeof(*w->loc_lines), &w->loc_lines_cap, w->nloc_lines + n))
 		return -ENOMEM;
 	struct pprof_location *l = &w->locs[w->nlocs];
 	*l = (struct pprof_location){ .off = w->nloc_lines, .n = n };
@@ -379,7 +361,7 @@ static bool frame_is_physical(const struct frame *f)
 
 static int write_sample(struct writer *w, const struct profile_stack *s, size_t nvalues)
 {
-	if (grow_array(&w->sample_locs, sizeof(*w->sample_locs), &w->sample_locs_cap, s->depth))
+	if (array_grow(&w->sample_locs, sizeof(*w->sample_locs), &w->sample_locs_cap, s->depth))
 		return nomem(w);
 	size_t n = 0;
 	for (uint32_t i = 0; i < s->depth;) {

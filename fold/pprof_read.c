@@ -10,6 +10,7 @@
 #include "fold/fold.h"
 #include "fold/profile.h"
 #include "lib/buf.h"
+#include "lib/array.h"
 #include "lib/err.h"
 #include "lib/hash.h"
 #include "lib/htab.h"
@@ -106,24 +107,6 @@ struct reader {
 static int damaged(struct reader *r, size_t off, const char *what)
 {
 	return errbuf_set(r->err, -EBADMSG, "damaged pprof profile at byte %zu: %s", off, what);
-}
-
-static int grow(void *arr, size_t size, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 16;
-	while (n < need) {
-		if (n > SIZE_MAX / 4 / size)
-			return -ENOMEM;
-		n *= 2;
-	}
-	void *q = realloc(*(void **)arr, n * size);
-	if (!q)
-		return -ENOMEM;
-	*(void **)arr = q;
-	*cap = n;
-	return 0;
 }
 
 /* ---- wire format -------------------------------------------------------------------------------- */
@@ -277,7 +260,7 @@ static int read_function(struct reader *r, struct pb m)
 	int rc = scan_varints(r, m, nums, v, 3);
 	if (rc < 0)
 		return rc;
-	if (grow(&r->funcs, sizeof(*r->funcs), &r->funcs_cap, r->nfuncs + 1))
+	if (array_grow(&r->funcs, sizeof(*r->funcs), &r->funcs_cap, r->nfuncs + 1))
 		return errbuf_set(r->err, -ENOMEM, "out of memory");
 	r->funcs[r->nfuncs] = (struct pp_function){ .id = v[0], .name = v[1], .system_name = v[2] };
 	rc = add_id(r, &r->func_index, r->funcs, sizeof(*r->funcs), v[0], r->nfuncs, m.base, "a function without an id");
@@ -294,7 +277,7 @@ static int read_mapping(struct reader *r, struct pb m)
 	int rc = scan_varints(r, m, nums, v, 2);
 	if (rc < 0)
 		return rc;
-	if (grow(&r->maps, sizeof(*r->maps), &r->maps_cap, r->nmaps + 1))
+	if (array_grow(&r->maps, sizeof(*r->maps), &r->maps_cap, r->nmaps + 1))
 		return errbuf_set(r->err, -ENOMEM, "out of memory");
 	r->maps[r->nmaps] = (struct pp_mapping){ .id = v[0], .file = v[1] };
 	rc = add_id(r, &r->map_index, r->maps, sizeof(*r->maps), v[0], r->nmaps, m.base, "a mapping without an id");
@@ -323,7 +306,7 @@ static int read_location(struct reader *r, struct pb m)
 					func = g.v;
 			if (rc < 0)
 				return rc;
-			if (grow(&r->line_funcs, sizeof(*r->line_funcs), &r->line_funcs_cap, r->nline_funcs + 1))
+			if (array_grow(&r->line_funcs, sizeof(*r->line_funcs), &r->line_funcs_cap, r->nline_funcs + 1))
 				return errbuf_set(r->err, -ENOMEM, "out of memory");
 			r->line_funcs[r->nline_funcs++] = func;
 			loc.n++;
@@ -331,7 +314,7 @@ static int read_location(struct reader *r, struct pb m)
 	}
 	if (rc < 0)
 		return rc;
-	if (grow(&r->locs, sizeof(*r->locs), &r->locs_cap, r->nlocs + 1))
+	if (array_grow(&r->locs, sizeof(*r->locs), &r->locs_cap, r->nlocs + 1))
 		return errbuf_set(r->err, -ENOMEM, "out of memory");
 	r->locs[r->nlocs] = loc;
 	rc = add_id(r, &r->loc_index, r->locs, sizeof(*r->locs), loc.id, r->nlocs, off, "a location without an id");
@@ -357,7 +340,7 @@ static int read_tables(struct reader *r)
 	int rc;
 	while ((rc = next_field(r, &m, &f)) > 0) {
 		if (f.num == PROFILE_STRING_TABLE && f.wire == WIRE_LEN) {
-			if (grow(&r->strings, sizeof(*r->strings), &r->strings_cap, r->nstrings + 1))
+			if (array_grow(&r->strings, sizeof(*r->strings), &r->strings_cap, r->nstrings + 1))
 				return errbuf_set(r->err, -ENOMEM, "out of memory");
 			r->strings[r->nstrings++] = f.s;
 		} else if (f.num == PROFILE_FUNCTION && f.wire == WIRE_LEN) {
@@ -472,7 +455,7 @@ static int location_frames(struct reader *r, size_t li, const uint32_t **frames,
 		return 0;
 	}
 	size_t need = loc->n ? loc->n : 1;
-	if (grow(&r->frame_pool, sizeof(*r->frame_pool), &r->frame_pool_cap, r->nframe_pool + need))
+	if (array_grow(&r->frame_pool, sizeof(*r->frame_pool), &r->frame_pool_cap, r->nframe_pool + need))
 		return errbuf_set(r->err, -ENOMEM, "out of memory");
 	const struct span *module = string_at(r, 0);
 	uint32_t mi = loc->mapping ? find_id(&r->map_index, r->maps, sizeof(*r->maps), loc->mapping) : HTAB_NONE;
@@ -550,7 +533,7 @@ struct sample_acc {
 static int push_loc(struct reader *r, uint64_t v, void *arg)
 {
 	struct sample_acc *a = arg;
-	if (grow(&a->locs, sizeof(*a->locs), &a->locs_cap, a->nlocs + 1))
+	if (array_grow(&a->locs, sizeof(*a->locs), &a->locs_cap, a->nlocs + 1))
 		return errbuf_set(r->err, -ENOMEM, "out of memory");
 	a->locs[a->nlocs++] = v;
 	return 0;
@@ -604,7 +587,7 @@ static int read_sample(struct reader *r, struct pb m, struct sample_acc *a)
 		rc = location_frames(r, li, &fr, &n);
 		if (rc)
 			return rc;
-		if (grow(&r->stack, sizeof(*r->stack), &r->stack_cap, depth + n))
+		if (array_grow(&r->stack, sizeof(*r->stack), &r->stack_cap, depth + n))
 			return errbuf_set(r->err, -ENOMEM, "out of memory");
 		memcpy(r->stack + depth, fr, n * sizeof(*fr));
 		depth += n;
